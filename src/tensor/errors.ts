@@ -1,0 +1,65 @@
+/**
+ * The one error type of moe-oracle.
+ *
+ * Every public function checks its arguments at the boundary and throws `MoEOracleError` with a
+ * message that names the argument, what was expected and what was received, e.g.
+ *
+ *   moe-oracle: x: expected shape [T, 64], got [5, 32]
+ *
+ * so that bad input never surfaces as a NaN, a silent wrong value or a stack trace from deep inside.
+ */
+export class MoEOracleError extends Error {
+  /** Name of the offending argument (`x`, `topK`, `params["gate.weight"]`, ...). */
+  readonly argument: string;
+  /** What was expected, in words or as a shape. */
+  readonly expected: string;
+  /** What was received. */
+  readonly actual: string;
+
+  constructor(argument: string, expected: string, actual: string) {
+    super(`moe-oracle: ${argument}: expected ${expected}, got ${actual}`);
+    this.name = 'MoEOracleError';
+    this.argument = argument;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Formats a value for an error message, keeping it short. */
+export function describe(value: unknown): string {
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Float32Array).length})`;
+  if (typeof value === 'object') return `an object with keys ${describe(Object.keys(value as object))}`;
+  return String(value);
+}
+
+/** Throws unless `value` is an integer in [min, max]. */
+export function checkInteger(argument: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    throw new MoEOracleError(argument, range, describe(value));
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number (and, when given, within [min, max]). */
+export function checkFiniteNumber(argument: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const range =
+      min === -Infinity && max === Infinity ? 'a finite number' : `a finite number in [${min}, ${max}]`;
+    throw new MoEOracleError(argument, range, describe(value));
+  }
+  return value;
+}
+
+/** Throws unless `value` is one of `choices`. */
+export function checkOneOf<T extends string>(argument: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new MoEOracleError(argument, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, describe(value));
+  }
+  return value as T;
+}

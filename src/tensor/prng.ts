@@ -1,0 +1,144 @@
+/**
+ * Counter-based random numbers: Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as
+ * 1, 2, 3", SC 2011), the generator behind PyTorch's CUDA RNG and JAX's `threefry` sibling.
+ *
+ * Every random tensor in moe-oracle is a pure function of (seed, tensor name, element index), so any
+ * element of any tensor can be produced on its own, in any order: expert 17 of a 256-expert layer
+ * without the other 255. The recipe, written so that another language reproduces it bit for bit:
+ *
+ *   key      = [seed as uint32, FNV-1a-32(UTF-8 bytes of the tensor name)]
+ *   counter  = [i mod 2^32, floor(i / 2^32), 0, 0]      for the element at row-major flat index i
+ *   [x0, x1, x2, x3] = Philox4x32-10(counter, key)      (Random123 constants and round function)
+ *
+ *   uniform in [low, high):  u = (x0 >>> 8) · 2^-24                   (exact, in [0, 1 − 2^-24])
+ *                            value = float32(low + (high − low) · u)   (computed in float64)
+ *   normal(mean, std):       u1 = ((x0 >>> 8) + 1) · 2^-24            (in (0, 1], so log(u1) is finite)
+ *                            u2 = (x1 >>> 8) · 2^-24
+ *                            z  = sqrt(−2 · ln u1) · cos(2π · u2)      (Box–Muller, cosine branch only)
+ *                            value = float32(mean + std · z)          (computed in float64)
+ *
+ * The uniform draw uses only IEEE-754 float64 multiply and add, so it is bit-exact in any language.
+ * The normal draw also uses `Math.log` and `Math.cos`; those are faithful but not correctly rounded,
+ * so another libm can differ in the last bit of the float64 value, which changes the float32 result
+ * only in the rare case that the float64 value lies within one float64 ulp of a float32 rounding
+ * boundary. Golden files store every generated tensor, so consumers never need to regenerate them.
+ */
+import { checkInteger, checkFiniteNumber, MoEOracleError } from './errors.js';
+import { tensor, sizeOf, type Tensor } from './tensor.js';
+
+const PHILOX_M0 = 0xd2511f53;
+const PHILOX_M1 = 0xcd9e8d57;
+const PHILOX_W0 = 0x9e3779b9;
+const PHILOX_W1 = 0xbb67ae85;
+const TWO_POW_MINUS_24 = 1 / 16777216;
+
+/** High 32 bits of the 64-bit product of two uint32 values (exact, using 16-bit halves). */
+function mulHi32(a: number, b: number): number {
+  const aHigh = a >>> 16;
+  const aLow = a & 0xffff;
+  const bHigh = b >>> 16;
+  const bLow = b & 0xffff;
+  const cross = aHigh * bLow + aLow * bHigh; // < 2^33, exact in float64
+  const lowPart = cross * 65536 + aLow * bLow; // < 2^50, exact in float64
+  return (aHigh * bHigh + Math.floor(lowPart / 4294967296)) >>> 0;
+}
+
+/**
+ * Philox4x32-10 block function: 10 rounds over a 128-bit counter with a 64-bit key.
+ * Returns four uint32 values. Matches Random123's `philox4x32_R(10, ctr, key)`.
+ */
+export function philox4x32(counter: readonly number[], key: readonly number[]): Uint32Array {
+  let c0 = counter[0] >>> 0;
+  let c1 = counter[1] >>> 0;
+  let c2 = counter[2] >>> 0;
+  let c3 = counter[3] >>> 0;
+  let k0 = key[0] >>> 0;
+  let k1 = key[1] >>> 0;
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) {
+      k0 = (k0 + PHILOX_W0) >>> 0;
+      k1 = (k1 + PHILOX_W1) >>> 0;
+    }
+    const hi0 = mulHi32(PHILOX_M0, c0);
+    const lo0 = Math.imul(PHILOX_M0, c0) >>> 0;
+    const hi1 = mulHi32(PHILOX_M1, c2);
+    const lo1 = Math.imul(PHILOX_M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+  }
+  return Uint32Array.of(c0, c1, c2, c3);
+}
+
+/** FNV-1a, 32-bit, over the UTF-8 bytes of `text`. */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** The Philox key of a named tensor: [seed, FNV-1a-32(name)]. */
+export function tensorKey(seed: number, name: string): [number, number] {
+  checkInteger('seed', seed, 0, 0xffffffff);
+  if (typeof name !== 'string' || name.length === 0) throw new MoEOracleError('name', 'a non-empty tensor name', String(name));
+  return [seed >>> 0, fnv1a32(name)];
+}
+
+function blockAt(key: readonly number[], index: number): Uint32Array {
+  return philox4x32([index % 4294967296, Math.floor(index / 4294967296), 0, 0], key);
+}
+
+/** Uniform float32 draw in [low, high) of element `index` of tensor `name`. */
+export function uniformAt(seed: number, name: string, index: number, low = 0, high = 1): number {
+  return uniformFromBlock(blockAt(tensorKey(seed, name), index), low, high);
+}
+
+/** Normal float32 draw of element `index` of tensor `name`. */
+export function normalAt(seed: number, name: string, index: number, mean = 0, std = 1): number {
+  return normalFromBlock(blockAt(tensorKey(seed, name), index), mean, std);
+}
+
+function uniformFromBlock(block: Uint32Array, low: number, high: number): number {
+  const u = (block[0] >>> 8) * TWO_POW_MINUS_24;
+  return Math.fround(low + (high - low) * u);
+}
+
+function normalFromBlock(block: Uint32Array, mean: number, std: number): number {
+  const u1 = ((block[0] >>> 8) + 1) * TWO_POW_MINUS_24;
+  const u2 = (block[1] >>> 8) * TWO_POW_MINUS_24;
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return Math.fround(mean + std * z);
+}
+
+/** Options of a named random tensor. */
+export interface RandomTensorOptions {
+  /** uint32 seed shared by all tensors of a case. */
+  seed: number;
+  /** The tensor's name, e.g. `experts.3.w1.weight`; it selects an independent stream. */
+  name: string;
+}
+
+/** A tensor of uniform draws in [low, high) (PyTorch's `nn.Linear` init uses ±1/sqrt(fan_in)). */
+export function randomUniform(shape: readonly number[], options: RandomTensorOptions & { low?: number; high?: number }): Tensor {
+  const low = checkFiniteNumber('low', options.low ?? 0);
+  const high = checkFiniteNumber('high', options.high ?? 1);
+  if (!(high > low)) throw new MoEOracleError('high', `a number greater than low (${low})`, String(high));
+  const key = tensorKey(options.seed, options.name);
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = uniformFromBlock(blockAt(key, i), low, high);
+  return tensor(data, shape);
+}
+
+/** A tensor of normal draws N(mean, std²). */
+export function randomNormal(shape: readonly number[], options: RandomTensorOptions & { mean?: number; std?: number }): Tensor {
+  const mean = checkFiniteNumber('mean', options.mean ?? 0);
+  const std = checkFiniteNumber('std', options.std ?? 1, 0);
+  const key = tensorKey(options.seed, options.name);
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = normalFromBlock(blockAt(key, i), mean, std);
+  return tensor(data, shape);
+}
