@@ -1,0 +1,5 @@
+export * from './config.js';
+export * from './names.js';
+export * from './params.js';
+export * from './dispatch.js';
+export * from './layer.js';

@@ -1,0 +1,80 @@
+/**
+ * The parameters of an MoE layer: their names and shapes, and a deterministic initialisation.
+ *
+ *   router            [N, H]   (+ bias [N], + score-correction bias [N])
+ *   routed expert i   SwiGLU: gate [I, H], up [I, H], down [H, I];   classic FFN: wi [I, H], wo [H, I]
+ *   shared expert     the same with I_shared = sharedExpertIntermediateSize
+ *   shared gate       [1, H]
+ *
+ * `initMoEParams` draws every tensor from the Philox stream named after the parameter (see
+ * tensor/prng.ts), uniform in ±1/√fan_in like PyTorch's `nn.Linear` default, so one expert can be
+ * produced without the others and another language can regenerate the same state dict.
+ * The score-correction bias is drawn uniform in ±0.1 (a learned, O(0.1) quantity in DeepSeek-V3).
+ */
+import { MoEOracleError, describe } from '../tensor/errors.js';
+import { randomUniform } from '../tensor/prng.js';
+import { formatShape, type Tensor } from '../tensor/tensor.js';
+import { resolveMoEConfig, type MoEConfig } from './config.js';
+import { moeParameterNames, type ExpertNames } from './names.js';
+
+/** A state dict: Hugging Face parameter name → tensor. */
+export type StateDict = Record<string, Tensor>;
+
+/** One parameter's name and shape. */
+export interface ParameterShape {
+  name: string;
+  shape: number[];
+}
+
+function expertShapes(names: ExpertNames, hidden: number, intermediate: number): ParameterShape[] {
+  const shapes: ParameterShape[] = [{ name: names.gate, shape: [intermediate, hidden] }];
+  if (names.up !== undefined) shapes.push({ name: names.up, shape: [intermediate, hidden] });
+  shapes.push({ name: names.down, shape: [hidden, intermediate] });
+  return shapes;
+}
+
+/** Every parameter of the layer, in a fixed order: router, routed experts by index, shared expert, shared gate. */
+export function moeParameterShapes(config: MoEConfig): ParameterShape[] {
+  const resolved = resolveMoEConfig(config);
+  const names = moeParameterNames(resolved);
+  const { hiddenSize: H, numExperts: N, expertIntermediateSize: I } = resolved;
+  const shapes: ParameterShape[] = [{ name: names.routerWeight, shape: [N, H] }];
+  if (resolved.routerBias) shapes.push({ name: names.routerBias, shape: [N] });
+  if (resolved.scoreCorrectionBias) shapes.push({ name: names.scoreCorrectionBias, shape: [N] });
+  for (let e = 0; e < N; e++) shapes.push(...expertShapes(names.expert(e), H, I));
+  if (resolved.sharedExpertIntermediateSize > 0) {
+    shapes.push(...expertShapes(names.sharedExpert, H, resolved.sharedExpertIntermediateSize));
+    if (resolved.sharedExpertGate) shapes.push({ name: names.sharedExpertGate, shape: [1, H] });
+  }
+  return shapes;
+}
+
+/** A deterministic state dict for `config`, keyed by (seed, parameter name). */
+export function initMoEParams(config: MoEConfig, seed: number): StateDict {
+  const resolved = resolveMoEConfig(config);
+  const names = moeParameterNames(resolved);
+  const params: StateDict = {};
+  for (const { name, shape } of moeParameterShapes(config)) {
+    let bound: number;
+    if (name === names.scoreCorrectionBias) bound = 0.1;
+    else if (name === names.routerBias) bound = 1 / Math.sqrt(resolved.hiddenSize);
+    else bound = 1 / Math.sqrt(shape[1]);
+    params[name] = randomUniform(shape, { seed, name, low: -bound, high: bound });
+  }
+  return params;
+}
+
+/** Looks a parameter up and checks its shape; errors name the parameter. */
+export function requireParam(params: StateDict, name: string, shape: readonly number[], hint = ''): Tensor {
+  if (typeof params !== 'object' || params === null) throw new MoEOracleError('params', 'a state dict (name → tensor)', describe(params));
+  const value = params[name];
+  if (value === undefined) {
+    const known = Object.keys(params);
+    const sample = known.slice(0, 4).join(', ') + (known.length > 4 ? ', …' : '');
+    throw new MoEOracleError(`params["${name}"]`, `a tensor of shape ${formatShape(shape)}${hint}`, `no such parameter (have: ${sample || 'none'})`);
+  }
+  if (!(value.data instanceof Float32Array) || value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
+    throw new MoEOracleError(`params["${name}"]`, `a float32 tensor of shape ${formatShape(shape)}`, value.shape ? formatShape(value.shape) : describe(value));
+  }
+  return value;
+}

@@ -1,0 +1,2 @@
+export * from './topk.js';
+export * from './router.js';
