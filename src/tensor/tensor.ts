@@ -111,7 +111,7 @@ export function checkTensor(argument: string, value: unknown, kind: 'float32' | 
     'data' in value &&
     'shape' in value &&
     (kind === 'float32' ? (value as Tensor).data instanceof Float32Array : (value as IntTensor).data instanceof Int32Array);
-  if (!ok) throw new MoEOracleError(argument, `a ${kind} tensor (ndarray over a ${kind === 'float32' ? 'Float32Array' : 'Int32Array'})`, describe(value));
+  if (!ok) throw new MoEOracleError(argument, `${kind === 'int32' ? 'an' : 'a'} ${kind} tensor (ndarray over a ${kind === 'float32' ? 'Float32Array' : 'Int32Array'})`, describe(value));
 }
 
 /**
