@@ -32,15 +32,17 @@ const PHILOX_W0 = 0x9e3779b9;
 const PHILOX_W1 = 0xbb67ae85;
 const TWO_POW_MINUS_24 = 1 / 16777216;
 
-/** High 32 bits of the 64-bit product of two uint32 values (exact, using 16-bit halves). */
+/** High 32 bits of the 64-bit product of two uint32 values (exact, schoolbook on 16-bit halves). */
 function mulHi32(a: number, b: number): number {
-  const aHigh = a >>> 16;
   const aLow = a & 0xffff;
-  const bHigh = b >>> 16;
+  const aHigh = a >>> 16;
   const bLow = b & 0xffff;
-  const cross = aHigh * bLow + aLow * bHigh; // < 2^33, exact in float64
-  const lowPart = cross * 65536 + aLow * bLow; // < 2^50, exact in float64
-  return (aHigh * bHigh + Math.floor(lowPart / 4294967296)) >>> 0;
+  const bHigh = b >>> 16;
+  const lowLow = aLow * bLow; // each partial product < 2^32, exact
+  const lowHigh = aLow * bHigh;
+  const highLow = aHigh * bLow;
+  const middle = (lowLow >>> 16) + (lowHigh & 0xffff) + (highLow & 0xffff); // carry into the high word
+  return (aHigh * bHigh + (lowHigh >>> 16) + (highLow >>> 16) + (middle >>> 16)) >>> 0;
 }
 
 /**
@@ -48,12 +50,19 @@ function mulHi32(a: number, b: number): number {
  * Returns four uint32 values. Matches Random123's `philox4x32_R(10, ctr, key)`.
  */
 export function philox4x32(counter: readonly number[], key: readonly number[]): Uint32Array {
-  let c0 = counter[0] >>> 0;
-  let c1 = counter[1] >>> 0;
-  let c2 = counter[2] >>> 0;
-  let c3 = counter[3] >>> 0;
-  let k0 = key[0] >>> 0;
-  let k1 = key[1] >>> 0;
+  const out = new Uint32Array(4);
+  philox4x32Into(counter[0], counter[1], counter[2], counter[3], key[0], key[1], out);
+  return out;
+}
+
+/** The Philox rounds, writing the four words into `out` (no allocation: the hot loop of every random tensor). */
+function philox4x32Into(counter0: number, counter1: number, counter2: number, counter3: number, key0: number, key1: number, out: Uint32Array): void {
+  let c0 = counter0 >>> 0;
+  let c1 = counter1 >>> 0;
+  let c2 = counter2 >>> 0;
+  let c3 = counter3 >>> 0;
+  let k0 = key0 >>> 0;
+  let k1 = key1 >>> 0;
   for (let round = 0; round < 10; round++) {
     if (round > 0) {
       k0 = (k0 + PHILOX_W0) >>> 0;
@@ -68,7 +77,10 @@ export function philox4x32(counter: readonly number[], key: readonly number[]): 
     c2 = (hi0 ^ c3 ^ k1) >>> 0;
     c3 = lo0;
   }
-  return Uint32Array.of(c0, c1, c2, c3);
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
 }
 
 /** FNV-1a, 32-bit, over the UTF-8 bytes of `text`. */
@@ -88,8 +100,10 @@ export function tensorKey(seed: number, name: string): [number, number] {
   return [seed >>> 0, fnv1a32(name)];
 }
 
-function blockAt(key: readonly number[], index: number): Uint32Array {
-  return philox4x32([index % 4294967296, Math.floor(index / 4294967296), 0, 0], key);
+/** Philox block of element `index`: counter [index mod 2^32, ⌊index / 2^32⌋, 0, 0]. */
+function blockAt(key: readonly number[], index: number, out = new Uint32Array(4)): Uint32Array {
+  philox4x32Into(index % 4294967296, Math.floor(index / 4294967296), 0, 0, key[0], key[1], out);
+  return out;
 }
 
 /** Uniform float32 draw in [low, high) of element `index` of tensor `name`. */
@@ -129,7 +143,8 @@ export function randomUniform(shape: readonly number[], options: RandomTensorOpt
   if (!(high > low)) throw new MoEOracleError('high', `a number greater than low (${low})`, String(high));
   const key = tensorKey(options.seed, options.name);
   const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = uniformFromBlock(blockAt(key, i), low, high);
+  const block = new Uint32Array(4);
+  for (let i = 0; i < data.length; i++) data[i] = uniformFromBlock(blockAt(key, i, block), low, high);
   return tensor(data, shape);
 }
 
@@ -139,6 +154,7 @@ export function randomNormal(shape: readonly number[], options: RandomTensorOpti
   const std = checkFiniteNumber('std', options.std ?? 1, 0);
   const key = tensorKey(options.seed, options.name);
   const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = normalFromBlock(blockAt(key, i), mean, std);
+  const block = new Uint32Array(4);
+  for (let i = 0; i < data.length; i++) data[i] = normalFromBlock(blockAt(key, i, block), mean, std);
   return tensor(data, shape);
 }

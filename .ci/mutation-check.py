@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+# Mutation check, run by hand (not in CI): applies one deliberate bug at a time to src/, runs the
+# spec that guards the property, and reports whether the spec caught it; the file is restored after
+# each run. Usage, from the repo root: python3 .ci/mutation-check.py [name-substring ...]
+import subprocess, sys
+muts = [
+ ("probabilities sum to 1", "src/tensor/softmax.ts", "for (let i = 0; i < values.length; i++) out[i] /= sum;", "for (let i = 0; i < values.length; i++) out[i] /= sum * 1.001;", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t probabilities"),
+ ("top-k tie rule", "src/router/topk.ts", "(row[a] === row[b] ? a - b : row[b] - row[a])", "(row[a] === row[b] ? b - a : row[b] - row[a])", "spec/router/topk-returns-true-maxima-under-tie-rule.spec.ts"),
+ ("renormalised weights sum to 1", "src/router/router.ts", "weights = Float64Array.from(chosenScores, (s) => s / denominator);", "weights = Float64Array.from(chosenScores, (s) => s / (denominator * 1.0001));", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t sum"),
+ ("softmax-topk equals renormalised softmax", "src/router/router.ts", "weights = softmaxValues(chosenLogits, `logits[${token}]`);", "weights = softmaxValues(chosenScores, `logits[${token}]`);", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t renormalise"),
+ ("permuting tokens permutes output", "src/moe/layer.ts", "for (let j = 0; j < k; j++) sum += w[t * k + j] * slotOutputs[(t * k + j) * H + h];", "for (let j = 0; j < k; j++) sum += w[(t === 0 ? 0 : t - 1) * k + j] * slotOutputs[(t * k + j) * H + h];", "spec/moe/layer-symmetries.spec.ts -t tokens"),
+ ("permuting experts with router rows", "src/moe/layer.ts", "loadExpert(params, names.expert(e), resolved", "loadExpert(params, names.expert(N - 1 - e), resolved", "spec/moe/layer-symmetries.spec.ts -t 'permuting experts'"),
+ ("k = N renormalised equals dense", "src/moe/layer.ts", "normalization: 'none' as const, routedScalingFactor: 1 }", "normalization: 'none' as const, routedScalingFactor: 1.01 }", "spec/moe/layer-symmetries.spec.ts -t dense"),
+ ("one expert k = 1 equals FFN", "src/moe/dispatch.ts", "slotOutputs.set(expertOutput.data.subarray(r * hidden, (r + 1) * hidden), slots[r] * hidden);", "slotOutputs.set(expertOutput.data.subarray(r * hidden, (r + 1) * hidden), slots[slots.length - 1 - r] * hidden);", "spec/moe/layer-symmetries.spec.ts -t 'one expert'"),
+ ("fine-grained split reproduces FFN", "src/experts/fine-grained.ts", "w2: columnsSlice(params.w2, s * size, (s + 1) * size),", "w2: columnsSlice(params.w2, 0, size),", "spec/experts/fine-grained-split-reproduces-the-ffn.spec.ts"),
+ ("shared-only layer equals its FFN", "src/moe/layer.ts", "sharedGate = new Float32Array(T).fill(1);", "sharedGate = new Float32Array(T).fill(0.5);", "spec/moe/layer-symmetries.spec.ts -t shared"),
+ ("layer equals naive mixture", "src/moe/dispatch.ts", "const token = Math.floor(slots[r] / k);", "const token = Math.floor(slots[r] / k) % 2;", "spec/moe/layer-equals-naive-per-token-mixture.spec.ts"),
+ ("bad input: NaN rejected", "src/tensor/tensor.ts", "if (Number.isFinite(v) || (options.allowNegativeInfinity && v === -Infinity)) continue;", "if (Number.isFinite(v) || Number.isNaN(v) || (options.allowNegativeInfinity && v === -Infinity)) continue;", "spec/moe/bad-input-raises-moe-oracle-error.spec.ts"),
+ ("score-correction bias selection only", "src/router/router.ts", "chosenScores[j] = scores.data[t * numExperts + expert];", "chosenScores[j] = selection.data[t * numExperts + expert];", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t steers"),
+ ("erf matches python", "src/tensor/erf.ts", "const SERIES_LIMIT = 2;", "const SERIES_LIMIT = 6;", "spec/tensor/erf-matches-python-math.spec.ts"),
+]
+only = sys.argv[1:]
+for name, path, old, new, spec in muts:
+    if only and not any(o in name for o in only): continue
+    src = open(path).read()
+    assert src.count(old) == 1, (name, src.count(old))
+    open(path, 'w').write(src.replace(old, new))
+    try:
+        r = subprocess.run(f"npx vitest run {spec}", shell=True, capture_output=True, text=True)
+        status = "CAUGHT (spec failed)" if r.returncode != 0 else "NOT CAUGHT"
+    finally:
+        open(path, 'w').write(src)
+    print(f"{status:22} {name}  [{path}]", flush=True)
