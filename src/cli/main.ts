@@ -4,6 +4,7 @@
  * the process exit code: 0 success, 1 a verification failed, 2 bad usage or bad input.
  */
 import { MoEOracleError } from '../tensor/errors.js';
+import { routeCommand } from './route.js';
 
 /** Where a command writes. `isTTY` says whether progress output makes sense. */
 export interface CliIO {
@@ -20,6 +21,7 @@ export interface CliCommand {
 
 /** The sub-commands, by name. Each lives in its own file under src/cli/. */
 const COMMANDS: Record<string, CliCommand> = {
+  route: routeCommand,
 };
 
 function usage(): string {
