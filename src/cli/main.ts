@@ -4,7 +4,11 @@
  * the process exit code: 0 success, 1 a verification failed, 2 bad usage or bad input.
  */
 import { MoEOracleError } from '../tensor/errors.js';
+import { goldenCommand } from './golden.js';
 import { routeCommand } from './route.js';
+import { runCommand } from './run.js';
+import { verifyCommand } from './verify.js';
+import { paramsCommand } from './params.js';
 
 /** Where a command writes. `isTTY` says whether progress output makes sense. */
 export interface CliIO {
@@ -22,6 +26,10 @@ export interface CliCommand {
 /** The sub-commands, by name. Each lives in its own file under src/cli/. */
 const COMMANDS: Record<string, CliCommand> = {
   route: routeCommand,
+  golden: goldenCommand,
+  run: runCommand,
+  verify: verifyCommand,
+  params: paramsCommand,
 };
 
 function usage(): string {

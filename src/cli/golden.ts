@@ -1,0 +1,69 @@
+/**
+ * `moe-oracle golden generate | check | list`: writes the golden suite, checks that the committed
+ * files regenerate byte for byte, lists the cases.
+ */
+import { join } from 'node:path';
+import { checkSuite, generateSuite, selectCases } from '../golden/suite.js';
+import { MoEOracleError } from '../tensor/errors.js';
+import { parseOptions } from './args.js';
+import type { CliCommand, CliIO } from './main.js';
+
+const HELP = `usage: moe-oracle golden generate [--out DIR] [--only PATTERN] [--large]
+       moe-oracle golden check [--dir DIR]
+       moe-oracle golden list [--only PATTERN] [--large]
+
+generate  writes every case to DIR/<case>.safetensors and DIR/index.json (default DIR: golden)
+          --only PATTERN   only cases whose name contains PATTERN (or matches it, with *)
+          --large          include the large cases at a real model's layer width (GBs; on demand)
+check     regenerates the committed suite and compares it byte for byte with DIR (default golden);
+          exit 1 when any file differs
+list      prints the cases with their descriptions
+`;
+
+/** A progress line on a terminal (stderr), nothing otherwise. */
+function progress(io: CliIO) {
+  return (done: number, total: number, name: string) => {
+    if (io.isTTY) io.stderr(`\r[${done}/${total}] ${name}`.padEnd(70) + (done === total ? '\n' : ''));
+  };
+}
+
+export const goldenCommand: CliCommand = {
+  summary: 'generate, check or list the golden suite',
+  run(args, io) {
+    const [action, ...rest] = args;
+    const { values } = parseOptions({
+      args: rest,
+      options: { out: { type: 'string' }, dir: { type: 'string' }, only: { type: 'string' }, large: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (action === undefined || action === '--help' || action === '-h' || values.help) {
+      io.stdout(HELP);
+      return action === undefined ? 2 : 0;
+    }
+    switch (action) {
+      case 'generate': {
+        const dir = values.out ?? 'golden';
+        const started = Date.now();
+        const entries = generateSuite(dir, { only: values.only, large: values.large, onProgress: progress(io) });
+        const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
+        io.stdout(`wrote ${entries.length} cases (${(bytes / 1e6).toFixed(2)} MB) and ${join(dir, 'index.json')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        return 0;
+      }
+      case 'check': {
+        const dir = values.dir ?? 'golden';
+        const differences = checkSuite(dir, progress(io));
+        if (differences.length === 0) {
+          io.stdout(`golden check: all ${selectCases().length} cases and index.json in ${dir} regenerate byte for byte\n`);
+          return 0;
+        }
+        for (const d of differences) io.stdout(`DIFFERS  ${d.file}: ${d.problem}\n`);
+        io.stdout(`golden check: ${differences.length} difference(s); if the change is intended, run \`moe-oracle golden generate\` and review the diff\n`);
+        return 1;
+      }
+      case 'list':
+        for (const c of selectCases({ only: values.only, large: values.large })) io.stdout(`${c.name.padEnd(36)} ${c.component.padEnd(10)} ${c.large ? '[large] ' : ''}${c.description}\n`);
+        return 0;
+      default:
+        throw new MoEOracleError('golden action', '"generate", "check" or "list"', JSON.stringify(action));
+    }
+  },
+};

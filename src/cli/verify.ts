@@ -1,0 +1,57 @@
+/**
+ * `moe-oracle verify --golden case.safetensors --actual out.safetensors [--dtype D] [--atol A]
+ *  [--rtol R] [--json]`: judges a backend's outputs against a golden case. Exit 0 when everything
+ *  passes, 1 when something fails, 2 for unusable files or options.
+ */
+import { comparisonToJson, formatComparison } from '../golden/compare.js';
+import { readSafetensorsFile } from '../golden/safetensors.js';
+import { COMPUTE_DTYPES } from '../golden/tolerance.js';
+import { verify } from '../golden/verify.js';
+import { checkOneOf } from '../tensor/errors.js';
+import { numberOption, parseOptions } from './args.js';
+import type { CliCommand } from './main.js';
+
+const HELP = `usage: moe-oracle verify --golden case.safetensors --actual out.safetensors [--dtype fp32|tf32|fp16|bf16] [--atol A] [--rtol R] [--json]
+
+Compares every outputs.* tensor of --actual with the reference in --golden:
+  routing per token as a set (a differing set passes only on a near-tie, and is then checked by
+  replaying the reference with the backend's routing); floats with |Δ| ≤ atol + rtol·|ref|, the
+  defaults following the tolerance model for --dtype (default fp32) and each output's reduction length.
+Exit 0: all pass; 1: a check failed; 2: a file or option is unusable.
+`;
+
+export const verifyCommand: CliCommand = {
+  summary: "check a backend's outputs against a golden case",
+  run(args, io) {
+    const { values } = parseOptions({
+      args,
+      options: {
+        golden: { type: 'string' }, actual: { type: 'string' }, dtype: { type: 'string' }, atol: { type: 'string' }, rtol: { type: 'string' },
+        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help || values.golden === undefined || values.actual === undefined) {
+      io.stdout(HELP);
+      return values.help ? 0 : 2;
+    }
+    const report = verify(readSafetensorsFile(values.golden), readSafetensorsFile(values.actual), {
+      dtype: checkOneOf('--dtype', values.dtype ?? 'fp32', COMPUTE_DTYPES),
+      atol: numberOption('atol', values.atol),
+      rtol: numberOption('rtol', values.rtol),
+    });
+    if (values.json) {
+      io.stdout(JSON.stringify(comparisonToJson(report), null, 2) + '\n');
+      return report.passed ? 0 : 1;
+    }
+    io.stdout(`case ${report.case} (${report.component}): ${report.passed ? 'PASS' : 'FAIL'}\n`);
+    if (report.routing) {
+      const r = report.routing;
+      io.stdout(`routing: ${r.tokens} tokens, ${r.nearTies.length} near-tie flips accepted, ${r.mismatches.length} mismatches${r.replayed ? '; outputs compared with the reference replayed on the backend routing' : ''}\n`);
+      for (const d of r.nearTies) io.stdout(`  near-tie  token ${d.token}: reference [${d.reference}] actual [${d.actual}], margin ${d.margin.toExponential(2)} < ${d.threshold.toExponential(2)}\n`);
+      for (const d of r.mismatches) io.stdout(`  MISMATCH  token ${d.token}: reference [${d.reference}] actual [${d.actual}], margin ${d.margin.toExponential(2)} ≥ ${d.threshold.toExponential(2)}\n`);
+    }
+    for (const c of report.comparisons) io.stdout(`${formatComparison(c)}\n`);
+    if (report.unchecked.length > 0) io.stdout(`not provided by the backend (unchecked): ${report.unchecked.join(', ')}\n`);
+    return report.passed ? 0 : 1;
+  },
+};

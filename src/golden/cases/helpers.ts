@@ -1,0 +1,69 @@
+/**
+ * Shared makers of golden cases: an MoE or router case is a config, a seed and a token count; the
+ * parameters come from `initMoEParams` and the input from the stream "inputs.x", optionally edited
+ * into an edge case (tied router rows, huge logits) by `edit`.
+ */
+import type { MoEConfig, StateDict } from '../../moe/index.js';
+import { initMoEParams, moeConfigToHuggingFace, moeParameterNames, resolveMoEConfig } from '../../moe/index.js';
+import { randomNormal } from '../../tensor/prng.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { GoldenCase } from '../case.js';
+
+/** Edits applied to freshly generated tensors to build an edge case. */
+export type Edit = (tensors: { x: Tensor; params: StateDict }) => void;
+
+/** An MoE-layer case. */
+export function moeCase(name: string, description: string, config: MoEConfig, options: { seed: number; tokens: number; edit?: Edit; large?: boolean }): GoldenCase {
+  return {
+    name,
+    component: 'moe',
+    description,
+    config: moeConfigToHuggingFace(config),
+    seed: options.seed,
+    large: options.large,
+    make() {
+      const params = initMoEParams(config, options.seed);
+      const x = randomNormal([options.tokens, config.hiddenSize], { seed: options.seed, name: 'inputs.x' });
+      options.edit?.({ x, params });
+      return { inputs: { x }, params };
+    },
+  };
+}
+
+/** A router-only case: the layer's router parameters only. */
+export function routerCase(name: string, description: string, config: MoEConfig, options: { seed: number; tokens: number; edit?: Edit }): GoldenCase {
+  return {
+    name,
+    component: 'router',
+    description,
+    config: moeConfigToHuggingFace(config),
+    seed: options.seed,
+    make() {
+      const resolved = resolveMoEConfig(config);
+      const names = moeParameterNames(resolved);
+      const all = initMoEParams({ ...config, expertIntermediateSize: 1, sharedExpertIntermediateSize: 0, sharedExpertGate: false }, options.seed);
+      const params: StateDict = {};
+      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias]) if (all[key]) params[key] = all[key];
+      const x = randomNormal([options.tokens, config.hiddenSize], { seed: options.seed, name: 'inputs.x' });
+      options.edit?.({ x, params });
+      return { inputs: { x }, params };
+    },
+  };
+}
+
+/** Makes router rows `copies` equal to row `source`, so those experts' logits tie exactly. */
+export function tieRouterRows(source: number, copies: number[], weightName = 'gate.weight'): Edit {
+  return ({ params }) => {
+    const w = params[weightName];
+    const H = w.shape[1];
+    for (const row of copies) w.data.copyWithin(row * H, source * H, (source + 1) * H);
+  };
+}
+
+/** Multiplies the router weight so that logits reach ±`target` (float32 rounding of the product). */
+export function scaleRouter(factor: number, weightName = 'gate.weight'): Edit {
+  return ({ params }) => {
+    const w = params[weightName].data;
+    for (let i = 0; i < w.length; i++) w[i] = w[i] * factor;
+  };
+}

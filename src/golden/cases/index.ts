@@ -1,0 +1,10 @@
+/**
+ * The golden suite: every case family, in one list. Adding a family is one file exporting a
+ * `GoldenCase[]` and one line here.
+ */
+import type { GoldenCase } from '../case.js';
+import { moeCases } from './moe.js';
+import { opCases } from './ops.js';
+import { routerCases } from './router.js';
+
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases];

@@ -1,0 +1,240 @@
+/**
+ * The components a golden case, `moe-oracle run` and `moe-oracle verify` can run: one table, so the
+ * golden writer, `run`, `verify` and its routing replay all call the same reference functions.
+ *
+ * Each component names its inputs, parameters and outputs (the golden file stores them as
+ * `inputs.<name>`, `params.<name>`, `outputs.<name>`), and gives, per output, the reduction length K
+ * that the tolerance model (tolerance.ts) needs. Components that choose experts accept a routing
+ * override (`[T, k]` int32) so that a backend's own choice on a near-tie can be replayed.
+ *
+ *   component   inputs        params                                  outputs
+ *   moe         x [T, H]      the layer's state dict (moe/names.ts)   y, router_logits, router_scores, topk_indices,
+ *                                                                     topk_weights, margins, tokens_per_expert,
+ *                                                                     shared_expert_output?, shared_expert_gate?
+ *   router      x [T, H]      gate.weight (+ bias, + score bias)      logits, scores, topk_indices, topk_weights, margins
+ *   topk        scores [T, N] —                                       values, indices, margins
+ *   expert      x [n, H]      w1, w2, w3 (SwiGLU) or wi, wo (FFN)     y
+ *   softmax     logits [R, C] —                                       probs, logsumexp
+ *   rmsnorm     x [T, H]      weight [H]                              y
+ *   activation  x [any]       —                                       sigmoid, silu, relu, gelu, gelu_tanh
+ */
+import { gelu, geluTanh, relu, sigmoid, silu } from '../tensor/activations.js';
+import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
+import { rmsNorm } from '../tensor/rmsnorm.js';
+import { logSumExp, softmax } from '../tensor/softmax.js';
+import { contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { checkSelection, topK } from '../router/topk.js';
+import { route } from '../router/router.js';
+import { swiGLU } from '../experts/swiglu.js';
+import { ffn, type FFNActivation } from '../experts/ffn.js';
+import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
+import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
+import { moeParameterNames } from '../moe/names.js';
+import { moeForward } from '../moe/layer.js';
+import { requireParam, type StateDict } from '../moe/params.js';
+
+/** Named tensors. */
+export type TensorMap = Record<string, Tensor | IntTensor>;
+
+/** Where a component's routing lives, for verify. */
+export interface RoutingOutputs {
+  /** Output holding the [T, k] chosen indices. */
+  indices: string;
+  /** Output holding the [T] margins. */
+  margins: string;
+  /** Output whose tolerance decides a near-tie (the scores selection ran on). */
+  scores: string;
+}
+
+/** One component. `C` is its parsed config. */
+export interface Component<C = unknown> {
+  name: ComponentName;
+  summary: string;
+  /** Checks a config JSON value (from a golden file's metadata or `--config`). */
+  parseConfig(json: unknown): C;
+  /** The config as stored in metadata (Hugging Face keys where they exist). */
+  configToJson(config: C): Record<string, unknown>;
+  /** Runs the reference. */
+  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor): TensorMap;
+  /** Reduction length K behind an output, for the tolerance model. */
+  reductionLength(config: C, output: string): number;
+  /** Present for components that choose experts. */
+  routing?: RoutingOutputs;
+}
+
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation';
+
+function objectConfig(json: unknown): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
+  return json as Record<string, unknown>;
+}
+
+function input(inputs: TensorMap, name: string, kind: 'float32' | 'int32' = 'float32'): Tensor {
+  const t = inputs[name];
+  if (t === undefined) throw new MoEOracleError(`inputs.${name}`, `a ${kind} tensor`, 'no such tensor');
+  if (kind === 'float32' && !(t.data instanceof Float32Array)) throw new MoEOracleError(`inputs.${name}`, 'a float32 tensor', 'an int32 tensor');
+  return t as Tensor;
+}
+
+/** An MoE config given as MoEConfig keys, or as a Hugging Face config.json (model_type …). */
+function parseMoEConfig(json: unknown): MoEConfig {
+  const object = objectConfig(json);
+  if ('model_type' in object || 'moe_oracle' in object) return moeConfigFromHuggingFace(object);
+  resolveMoEConfig(object as unknown as MoEConfig);
+  return object as unknown as MoEConfig;
+}
+
+const moe: Component<MoEConfig> = {
+  name: 'moe',
+  summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
+  parseConfig: parseMoEConfig,
+  configToJson: (config) => moeConfigToHuggingFace(config),
+  run(config, inputs, params, routingOverride) {
+    const out = moeForward(input(inputs, 'x'), params, config, { routingOverride });
+    const outputs: TensorMap = {
+      y: out.output,
+      router_logits: out.router.logits,
+      router_scores: out.router.scores,
+      topk_indices: out.router.topkIndices,
+      topk_weights: out.router.topkWeights,
+      margins: out.router.margins,
+      tokens_per_expert: out.tokensPerExpert,
+    };
+    if (out.sharedExpertOutput) outputs.shared_expert_output = out.sharedExpertOutput;
+    if (out.sharedExpertGate) outputs.shared_expert_gate = out.sharedExpertGate;
+    return outputs;
+  },
+  reductionLength(config, output) {
+    const c = resolveMoEConfig(config);
+    const k = c.mode === 'dense' ? c.numExperts : c.topK;
+    const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
+    switch (output) {
+      case 'y':
+        return router + c.hiddenSize + Math.max(c.expertIntermediateSize, c.sharedExpertIntermediateSize) + k + 1;
+      case 'shared_expert_output':
+        return c.hiddenSize + c.sharedExpertIntermediateSize;
+      case 'topk_weights':
+        return router + k;
+      default:
+        return router;
+    }
+  },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
+};
+
+const router: Component<MoEConfig> = {
+  name: 'router',
+  summary: 'the router alone: logits, scores, top-k, weights, margins',
+  parseConfig: parseMoEConfig,
+  configToJson: (config) => moeConfigToHuggingFace(config),
+  run(config, inputs, params, routingOverride) {
+    const c = resolveMoEConfig(config);
+    const names = moeParameterNames(c);
+    const x = input(inputs, 'x');
+    const out = route(
+      x,
+      {
+        weight: requireParam(params, names.routerWeight, [c.numExperts, c.hiddenSize]),
+        bias: c.routerBias ? requireParam(params, names.routerBias, [c.numExperts]) : undefined,
+        scoreCorrectionBias: c.scoreCorrectionBias ? requireParam(params, names.scoreCorrectionBias, [c.numExperts]) : undefined,
+      },
+      c.router,
+      routingOverride,
+    );
+    return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins };
+  },
+  reductionLength(config, output) {
+    const c = resolveMoEConfig(config);
+    return c.hiddenSize + c.numExperts + (output === 'topk_weights' ? c.topK : 0);
+  },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+};
+
+interface TopKConfig { k: number }
+const topk: Component<TopKConfig> = {
+  name: 'topk',
+  summary: 'top-k with the tie rule (value descending, then lower index) and margins',
+  parseConfig: (json) => ({ k: checkInteger('config.k', objectConfig(json).k, 1) }),
+  configToJson: (config) => ({ ...config }),
+  run(config, inputs, _params, routingOverride) {
+    const scores = input(inputs, 'scores');
+    const result = topK(scores, config.k);
+    if (routingOverride === undefined) return { values: result.values, indices: result.indices, margins: result.margins };
+    const [T, N] = scores.shape;
+    checkSelection('routing override', routingOverride, T, config.k, N);
+    const override = contiguous(routingOverride);
+    const values = Float32Array.from(override.data, (e, i) => contiguous(scores).data[Math.floor(i / config.k) * N + e]);
+    return { values: tensor(values, [T, config.k]), indices: override, margins: result.margins };
+  },
+  reductionLength: () => 1,
+  routing: { indices: 'indices', margins: 'margins', scores: 'values' },
+};
+
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: 'swiglu' | FFNActivation }
+const expert: Component<ExpertConfig> = {
+  name: 'expert',
+  summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
+  parseConfig(json) {
+    const o = objectConfig(json);
+    return {
+      hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
+      intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', ['swiglu', 'relu', 'gelu', 'gelu-tanh'] as const),
+    };
+  },
+  configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
+  run(config, inputs, params) {
+    const x = input(inputs, 'x');
+    const { hiddenSize: H, intermediateSize: I } = config;
+    if (config.kind === 'swiglu') {
+      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }) };
+    }
+    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind) };
+  },
+  reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
+};
+
+const softmaxComponent: Component<Record<string, never>> = {
+  name: 'softmax',
+  summary: 'row-wise softmax and log-sum-exp (max-subtracted; -Infinity allowed)',
+  parseConfig: (json) => (objectConfig(json ?? {}), {}),
+  configToJson: () => ({}),
+  run: (_c, inputs) => ({ probs: softmax(input(inputs, 'logits')), logsumexp: logSumExp(input(inputs, 'logits')) }),
+  reductionLength: () => 1,
+};
+
+interface RMSNormConfig { eps: number }
+const rmsnorm: Component<RMSNormConfig> = {
+  name: 'rmsnorm',
+  summary: 'RMSNorm: x / sqrt(mean(x²) + eps) · weight',
+  parseConfig: (json) => ({ eps: checkFiniteNumber('config.eps', objectConfig(json).eps ?? objectConfig(json).rms_norm_eps ?? 1e-6, 0) }),
+  configToJson: (config) => ({ rms_norm_eps: config.eps }),
+  run(config, inputs, params) {
+    const x = input(inputs, 'x');
+    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps) };
+  },
+  reductionLength: () => 2,
+};
+
+const activation: Component<Record<string, never>> = {
+  name: 'activation',
+  summary: 'element-wise sigmoid, silu, relu, gelu (erf), gelu_tanh',
+  parseConfig: (json) => (objectConfig(json ?? {}), {}),
+  configToJson: () => ({}),
+  run(_c, inputs) {
+    const x = input(inputs, 'x');
+    return { sigmoid: sigmoid(x), silu: silu(x), relu: relu(x), gelu: gelu(x), gelu_tanh: geluTanh(x) };
+  },
+  reductionLength: () => 1,
+};
+
+/** Every component, by name. */
+export const COMPONENTS: Record<ComponentName, Component<any>> = {
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation,
+};
+
+/** Looks a component up by name. */
+export function getComponent(name: unknown): Component<any> {
+  const key = checkOneOf('component', name, Object.keys(COMPONENTS) as ComponentName[]);
+  return COMPONENTS[key];
+}

@@ -1,0 +1,8 @@
+export * from './safetensors.js';
+export * from './tolerance.js';
+export * from './compare.js';
+export * from './components.js';
+export * from './case.js';
+export * from './suite.js';
+export * from './verify.js';
+export { GOLDEN_CASES } from './cases/index.js';

@@ -1,0 +1,13 @@
+/**
+ * Parameter, compute and memory calculators for dense and Mixture-of-Experts transformers, with
+ * presets of published models. See docs/params.md.
+ */
+export * from './config.js';
+export * from './hf-config.js';
+export * from './count.js';
+export * from './cost.js';
+export * from './presets.js';
+export * from './compare.js';
+export * from './format.js';
+export * from './report.js';
+export { renderPresetTable } from './preset-table.js';
