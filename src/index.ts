@@ -6,3 +6,5 @@ export * from './tensor/index.js';
 export * from './router/index.js';
 export * from './experts/index.js';
 export * from './moe/index.js';
+export * from './golden/index.js';
+export * from './params/index.js';

@@ -2,7 +2,7 @@
 // model, for every component and for every layer kind, active ≤ total.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMPONENTS, countParameters, readHfConfig } from '../../src/params/index.js';
+import { PARAMETER_COMPONENTS, countParameters, readHfConfig } from '../../src/params/index.js';
 import { anyConfig, anyCountOptions } from './hf-config-arbitraries.js';
 
 describe('active parameters', () => {
@@ -11,7 +11,7 @@ describe('active parameters', () => {
       fc.property(anyConfig, anyCountOptions, (generated, options) => {
         const counts = countParameters(readHfConfig(generated.config), options);
         expect(counts.active).toBeLessThanOrEqual(counts.total);
-        for (const component of COMPONENTS) {
+        for (const component of PARAMETER_COMPONENTS) {
           expect(counts.byComponent[component].active).toBeLessThanOrEqual(counts.byComponent[component].total);
         }
         for (const layer of counts.byLayerKind) expect(layer.active).toBeLessThanOrEqual(layer.total);

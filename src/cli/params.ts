@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ACTIVE_EMBEDDINGS_CHOICES, MTP_CHOICES, type CountOptions } from '../params/count.js';
-import { SUPPORTED_MODEL_TYPES } from '../params/hf-config.js';
+import { PARAMS_MODEL_TYPES } from '../params/hf-config.js';
 import { findPreset, PRESETS } from '../params/presets.js';
 import { buildReport, renderReport, type ReportSubject } from '../params/report.js';
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
@@ -18,7 +18,7 @@ const HELP = `usage: moe-oracle params <preset | path/to/config.json> [options]
 Counts the parameters of a transformer (total, and active per token), its forward
 FLOPs per token, its weight memory (fp32, bf16, fp8, int4) and its KV cache per token.
 A preset is a published model (see --list); a config.json may be of model_type
-${SUPPORTED_MODEL_TYPES.join(', ')}.
+${PARAMS_MODEL_TYPES.join(', ')}.
 
 options:
   --json                     machine-readable output (total and active as integers)

@@ -31,7 +31,7 @@ function optionalBoolean(hf: HFConfig, key: string, fallback: boolean): boolean 
   return value;
 }
 
-export const SUPPORTED_MODEL_TYPES = ['mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'deepseek_v2', 'deepseek_v3', 'switch_transformers'] as const;
+export const MOE_MODEL_TYPES = ['mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'deepseek_v2', 'deepseek_v3', 'switch_transformers'] as const;
 
 /**
  * Reads one MoE layer's config from a Hugging Face config.json object. An object that carries a
@@ -91,7 +91,7 @@ export function moeConfigFromHuggingFace(hf: HFConfig): MoEConfig {
       config = { hiddenSize: requireKey(hf, 'd_model'), numExperts: requireKey(hf, 'num_experts'), topK: 1, expertIntermediateSize: requireKey(hf, 'd_ff'), expertKind: 'relu', normalization: 'none', naming: 'switch' };
       break;
     default:
-      throw new MoEOracleError('config.model_type', `one of ${SUPPORTED_MODEL_TYPES.join(', ')} (or a "moe_oracle" config)`, describe(modelType));
+      throw new MoEOracleError('config.model_type', `one of ${MOE_MODEL_TYPES.join(', ')} (or a "moe_oracle" config)`, describe(modelType));
   }
   resolveMoEConfig(config);
   return config;

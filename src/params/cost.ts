@@ -27,7 +27,9 @@ import type { ParameterCounts } from './count.js';
 
 /** Bytes per element of each storage type. */
 export const DTYPE_BYTES = { fp32: 4, bf16: 2, fp8: 1, int4: 0.5 } as const;
+/** A storage type: fp32, bf16, fp8 or int4. */
 export type Dtype = keyof typeof DTYPE_BYTES;
+/** The storage types, in the order tables list them. */
 export const DTYPES = Object.keys(DTYPE_BYTES) as Dtype[];
 
 /** Bytes that `elements` values take in each storage type (int4 rounds up to whole bytes). */

@@ -37,7 +37,7 @@ import {
 } from './config.js';
 
 /** The parts a model's parameters are grouped into. */
-export type Component =
+export type ParameterComponent =
   | 'embeddings'
   | 'attention'
   | 'denseFeedForward'
@@ -50,7 +50,7 @@ export type Component =
   | 'mtp';
 
 /** Every component, in the order tables list them. */
-export const COMPONENTS: readonly Component[] = [
+export const PARAMETER_COMPONENTS: readonly ParameterComponent[] = [
   'embeddings',
   'attention',
   'denseFeedForward',
@@ -65,10 +65,12 @@ export const COMPONENTS: readonly Component[] = [
 
 /** Which [vocab, H] matrices count as active parameters. */
 export type ActiveEmbeddings = 'both' | 'lm-head' | 'none';
+/** The values of `activeEmbeddings`. */
 export const ACTIVE_EMBEDDINGS_CHOICES: readonly ActiveEmbeddings[] = ['both', 'lm-head', 'none'];
 
 /** Whether DeepSeek-V3's multi-token-prediction modules are counted. */
 export type MtpCounting = 'exclude' | 'include' | 'checkpoint';
+/** The values of `mtp`. */
 export const MTP_CHOICES: readonly MtpCounting[] = ['exclude', 'include', 'checkpoint'];
 
 /** The conventions that change a count. Every field is optional; see `resolveCountOptions`. */
@@ -92,7 +94,7 @@ export interface ResolvedCountOptions {
 export interface ParameterBlock {
   /** Hugging Face-style name, e.g. `mlp.experts.{e}.up_proj.weight`. */
   name: string;
-  component: Component;
+  component: ParameterComponent;
   shape: number[];
   /** How many such tensors there are (N for one routed-expert matrix). */
   copies: number;
@@ -120,13 +122,13 @@ export interface LayerKindCounts extends Counts {
   /** "MHA", "GQA", "MQA" or "MLA". */
   attention: string;
   perLayer: Counts;
-  byComponent: Record<Component, Counts>;
+  byComponent: Record<ParameterComponent, Counts>;
 }
 
 /** Everything `countParameters` returns. */
 export interface ParameterCounts extends Counts {
   options: ResolvedCountOptions;
-  byComponent: Record<Component, Counts>;
+  byComponent: Record<ParameterComponent, Counts>;
   byLayerKind: LayerKindCounts[];
   /** Matmul weights one token multiplies by in the main model (no MTP): the FLOP count's basis. */
   activeMatmulParams: number;
@@ -156,7 +158,7 @@ export function resolveCountOptions(model: ModelDescription, options: CountOptio
 /** A weight [out, in] and, with `bias`, a bias [out]: the parameters of one nn.Linear. */
 function linearBlocks(
   name: string,
-  component: Component,
+  component: ParameterComponent,
   outFeatures: number,
   inFeatures: number,
   bias: boolean,
@@ -176,7 +178,7 @@ function linearBlocks(
 }
 
 /** The weight (and bias) of one norm over a vector of width `size`. */
-function normBlocks(name: string, size: number, norm: NormSpec, component: Component = 'norms', copies = 1): ParameterBlock[] {
+function normBlocks(name: string, size: number, norm: NormSpec, component: ParameterComponent = 'norms', copies = 1): ParameterBlock[] {
   const blocks: ParameterBlock[] = [
     { name: `${name}.weight`, component, shape: [size], copies, activeCopies: copies, matmul: false },
   ];
@@ -187,7 +189,7 @@ function normBlocks(name: string, size: number, norm: NormSpec, component: Compo
 /** One feed-forward block (gated: gate, up, down; classic: in, out), `copies` of it, `activeCopies` used. */
 export function feedForwardBlocks(
   prefix: string,
-  component: Component,
+  component: ParameterComponent,
   ffn: FeedForwardSpec,
   hiddenSize: number,
   copies = 1,
@@ -292,7 +294,7 @@ export function layerBlocks(group: LayerGroup, hiddenSize: number, norm: NormSpe
 }
 
 /** Input embedding [V, H] and output head [V, H] (a view of the embedding when tied). */
-function embeddingBlocks(prefix: string, component: Component | null, vocabSize: number, hiddenSize: number, tied: boolean): ParameterBlock[] {
+function embeddingBlocks(prefix: string, component: ParameterComponent | null, vocabSize: number, hiddenSize: number, tied: boolean): ParameterBlock[] {
   const shape = [vocabSize, hiddenSize];
   return [
     { name: `${prefix}embed_tokens.weight`, component: component ?? 'embeddings', shape, copies: 1, activeCopies: 1, matmul: false, role: 'input-embedding' },
@@ -351,9 +353,10 @@ function activeElements(block: ParameterBlock, activeEmbeddings: ActiveEmbedding
   return used;
 }
 
-function zeroCounts(): Record<Component, Counts> {
-  const counts = {} as Record<Component, Counts>;
-  for (const component of COMPONENTS) counts[component] = { total: 0, active: 0 };
+/** Zero counts for every component. */
+function zeroCounts(): Record<ParameterComponent, Counts> {
+  const counts = {} as Record<ParameterComponent, Counts>;
+  for (const component of PARAMETER_COMPONENTS) counts[component] = { total: 0, active: 0 };
   return counts;
 }
 
@@ -374,7 +377,7 @@ interface SectionSum extends Counts {
 }
 
 /** Totals of `blocks`, repeated `layers` times, also added into `into` (per component). */
-function addBlocks(into: Record<Component, Counts>, blocks: ParameterBlock[], layers: number, activeEmbeddings: ActiveEmbeddings): SectionSum {
+function addBlocks(into: Record<ParameterComponent, Counts>, blocks: ParameterBlock[], layers: number, activeEmbeddings: ActiveEmbeddings): SectionSum {
   const sum: SectionSum = { total: 0, active: 0, activeMatmul: 0 };
   for (const block of blocks) {
     const total = layers * storedElements(block);
@@ -437,7 +440,7 @@ export function countParameters(model: ModelDescription, options: CountOptions =
   for (const section of modelSections(model, resolved)) {
     const sectionByComponent = zeroCounts();
     const sum = addBlocks(sectionByComponent, section.blocks, section.layers, resolved.activeEmbeddings);
-    for (const component of COMPONENTS) {
+    for (const component of PARAMETER_COMPONENTS) {
       byComponent[component].total += sectionByComponent[component].total;
       byComponent[component].active += sectionByComponent[component].active;
     }

@@ -226,6 +226,7 @@ function commonParts(f: ConfigFields, modelType: string) {
   };
 }
 
+/** The MoE block of a dense family: never read, since no layer of a dense model is an MoE layer. */
 const NO_MOE = (): MoESpec => {
   throw new Error('unreachable: a dense model has no MoE layer');
 };
@@ -460,7 +461,7 @@ const READERS: Record<string, (f: ConfigFields, modelType: string) => ModelDescr
 };
 
 /** The `model_type` values `readHfConfig` understands. */
-export const SUPPORTED_MODEL_TYPES: readonly string[] = Object.keys(READERS);
+export const PARAMS_MODEL_TYPES: readonly string[] = Object.keys(READERS);
 
 /**
  * Translates a Hugging Face config.json object into a `ModelDescription`.
@@ -478,7 +479,7 @@ export function readHfConfig(config: unknown, where = 'config'): ModelDescriptio
   if (typeof modelType !== 'string' || !Object.hasOwn(READERS, modelType)) {
     throw new MoEOracleError(
       `${where}.model_type`,
-      `one of ${SUPPORTED_MODEL_TYPES.map((type) => JSON.stringify(type)).join(', ')}`,
+      `one of ${PARAMS_MODEL_TYPES.map((type) => JSON.stringify(type)).join(', ')}`,
       modelType === undefined ? 'nothing (the key is missing)' : describe(modelType),
     );
   }

@@ -6,14 +6,14 @@
  */
 import type { ModelDescription } from './config.js';
 import { comparePublished, optionFlags } from './compare.js';
-import { COMPONENTS, countParameters, type Component, type CountOptions, type Counts, type ResolvedCountOptions } from './count.js';
+import { PARAMETER_COMPONENTS, countParameters, type ParameterComponent, type CountOptions, type Counts, type ResolvedCountOptions } from './count.js';
 import { DTYPES, modelCosts, type Dtype } from './cost.js';
 import { formatBytes, formatCount, formatFlops, formatPercent, renderTextTable } from './format.js';
 import { readHfConfig } from './hf-config.js';
 import type { Preset } from './presets.js';
 
 /** Readable names of the components. */
-export const COMPONENT_LABELS: Record<Component, string> = {
+export const COMPONENT_LABELS: Record<ParameterComponent, string> = {
   embeddings: 'input embedding',
   attention: 'attention',
   denseFeedForward: 'dense FFN',
@@ -33,7 +33,7 @@ export interface LayerKindReport extends Counts {
   layers: number;
   attention: string;
   perLayer: Counts;
-  breakdown: Record<Component, Counts>;
+  breakdown: Record<ParameterComponent, Counts>;
 }
 
 /** One published figure in the report. */
@@ -59,7 +59,7 @@ export interface ParamsReport {
   options: ResolvedCountOptions;
   total: number;
   active: number;
-  breakdown: Record<Component, Counts>;
+  breakdown: Record<ParameterComponent, Counts>;
   layers: LayerKindReport[];
   flops: { contextLength: number; matmulPerToken: number; attentionPerToken: number; totalPerToken: number };
   memory: { weightBytes: Record<Dtype, number> };
@@ -145,7 +145,7 @@ function dtypeList(bytes: Record<Dtype, number>): string {
 
 /** Per-component table, whole model and (with `perLayerKind`) one layer of each kind. */
 function renderBreakdown(report: ParamsReport): string {
-  const used = COMPONENTS.filter((component) => report.breakdown[component].total > 0 || report.breakdown[component].active > 0);
+  const used = PARAMETER_COMPONENTS.filter((component) => report.breakdown[component].total > 0 || report.breakdown[component].active > 0);
   const header = ['component', 'total', 'active', 'share of total'];
   const rows = used.map((component) => [
     COMPONENT_LABELS[component],
@@ -155,7 +155,7 @@ function renderBreakdown(report: ParamsReport): string {
   ]);
   let text = '\nBreakdown by component (whole model)\n' + renderTextTable(header, rows, ['left', 'right', 'right', 'right']);
   const layerHeader = ['component (one layer)', ...report.layers.flatMap((layer) => [`${layer.kind} total`, `${layer.kind} active`])];
-  const layerRows = COMPONENTS.filter((component) => report.layers.some((layer) => layer.breakdown[component].total > 0)).map(
+  const layerRows = PARAMETER_COMPONENTS.filter((component) => report.layers.some((layer) => layer.breakdown[component].total > 0)).map(
     (component) => [
       COMPONENT_LABELS[component],
       ...report.layers.flatMap((layer) => [
