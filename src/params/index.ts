@@ -1,6 +1,6 @@
 /**
  * Parameter, compute and memory calculators for dense and Mixture-of-Experts transformers, with
- * presets of published models. See docs/params.md.
+ * presets of published models. See README.md.
  */
 export * from './config.js';
 export * from './hf-config.js';
