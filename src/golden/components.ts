@@ -29,8 +29,7 @@ import { swiGLU } from '../experts/swiglu.js';
 import { ffn, type FFNActivation } from '../experts/ffn.js';
 import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
 import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
-import { moeParameterNames } from '../moe/names.js';
-import { moeForward } from '../moe/layer.js';
+import { moeForward, routerParamsOf } from '../moe/layer.js';
 import { requireParam, type StateDict } from '../moe/params.js';
 
 /** Named tensors. */
@@ -129,18 +128,7 @@ const router: Component<MoEConfig> = {
   configToJson: (config) => moeConfigToHuggingFace(config),
   run(config, inputs, params, routingOverride) {
     const c = resolveMoEConfig(config);
-    const names = moeParameterNames(c);
-    const x = input(inputs, 'x');
-    const out = route(
-      x,
-      {
-        weight: requireParam(params, names.routerWeight, [c.numExperts, c.hiddenSize]),
-        bias: c.routerBias ? requireParam(params, names.routerBias, [c.numExperts]) : undefined,
-        scoreCorrectionBias: c.scoreCorrectionBias ? requireParam(params, names.scoreCorrectionBias, [c.numExperts]) : undefined,
-      },
-      c.router,
-      routingOverride,
-    );
+    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, routingOverride);
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins };
   },
   reductionLength(config, output) {

@@ -23,7 +23,7 @@ import { sigmoidScalar } from '../tensor/activations.js';
 import { linearUnchecked } from '../tensor/linear.js';
 import { MoEOracleError } from '../tensor/errors.js';
 import { checkFinite, checkShape, contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
-import { route, type RouterOutput } from '../router/router.js';
+import { route, type RouterOutput, type RouterParams } from '../router/router.js';
 import { checkSwiGLUParams, swiGLUUnchecked, type SwiGLUParams } from '../experts/swiglu.js';
 import { checkFFNParams, ffnUnchecked, type FFNParams } from '../experts/ffn.js';
 import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from './config.js';
@@ -75,6 +75,17 @@ function loadExpert(params: StateDict, names: ExpertNames, config: ResolvedMoECo
   return (batch) => ffnUnchecked(batch, ffnParams, activation);
 }
 
+/** The router's parameters of a layer, looked up by their names and checked. */
+export function routerParamsOf(params: StateDict, config: ResolvedMoEConfig): RouterParams {
+  const names = moeParameterNames(config);
+  const { hiddenSize: H, numExperts: N } = config;
+  return {
+    weight: requireParam(params, names.routerWeight, [N, H]),
+    bias: config.routerBias ? requireParam(params, names.routerBias, [N]) : undefined,
+    scoreCorrectionBias: config.scoreCorrectionBias ? requireParam(params, names.scoreCorrectionBias, [N]) : undefined,
+  };
+}
+
 /** Runs the MoE layer on x [T, H]. */
 export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
   const resolved = resolveMoEConfig(config);
@@ -90,11 +101,7 @@ export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, opti
   if (dense && options.routingOverride !== undefined) {
     throw new MoEOracleError('routingOverride', "no override in dense mode (every expert runs)", 'an override');
   }
-  const routerParams = {
-    weight: requireParam(params, names.routerWeight, [N, H]),
-    bias: resolved.routerBias ? requireParam(params, names.routerBias, [N]) : undefined,
-    scoreCorrectionBias: resolved.scoreCorrectionBias ? requireParam(params, names.scoreCorrectionBias, [N]) : undefined,
-  };
+  const routerParams = routerParamsOf(params, resolved);
   const routerOptions = dense
     ? { ...resolved.router, topK: N, normalization: 'none' as const, routedScalingFactor: 1 }
     : resolved.router;
