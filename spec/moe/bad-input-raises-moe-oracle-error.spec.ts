@@ -18,7 +18,17 @@ const corruptions: Corruption[] = [
   { kind: 'non-integer k', mentions: /config\.topK: expected an integer/, apply: ({ config, params, x }) => () => moeForward(x, params, { ...config, topK: 1.5 }) },
   { kind: 'NaN in x', mentions: /x: expected finite values, got NaN at index/, apply: ({ config, params, x }) => () => { const y = tensor(x.data.slice(), x.shape); y.data[y.data.length - 1] = NaN; return moeForward(y, params, config); } },
   { kind: 'Infinity in x', mentions: /x: expected finite values, got Infinity/, apply: ({ config, params, x }) => () => { const y = tensor(x.data.slice(), x.shape); y.data[0] = Infinity; return moeForward(y, params, config); } },
-  { kind: 'NaN in an expert weight', mentions: /experts\.0\.w2\.weight: expected finite values/, apply: ({ config, params, x }) => () => { const p = { ...params }; const w = p['experts.0.w2.weight']; p['experts.0.w2.weight'] = tensor(w.data.slice(), w.shape); p['experts.0.w2.weight'].data[0] = NaN; return moeForward(x, p, config); } },
+  {
+    kind: 'NaN in the weight of an expert that a token chooses',
+    mentions: /params\["experts\.\d+\.w2\.weight"\]: expected finite values/,
+    apply: ({ config, params, x }) => () => {
+      const chosen = moeForward(x, params, config).router.topkIndices.data[0];
+      const name = `experts.${chosen}.w2.weight`;
+      const p = { ...params, [name]: tensor(params[name].data.slice(), params[name].shape) };
+      p[name].data[0] = NaN;
+      return moeForward(x, p, config);
+    },
+  },
   { kind: 'a missing expert', mentions: /params\["experts\.0\.w1\.weight"\]: expected a tensor of shape/, apply: ({ config, params, x }) => () => { const p = { ...params }; delete p['experts.0.w1.weight']; return moeForward(x, p, config); } },
   { kind: 'a wrongly shaped router', mentions: /params\["gate\.weight"\]: expected a float32 tensor of shape/, apply: ({ config, params, x, s }) => () => moeForward(x, { ...params, 'gate.weight': tensor(new Float32Array((s.numExperts + 1) * s.hidden), [s.numExperts + 1, s.hidden]) }, config) },
   { kind: 'an unknown config key', mentions: /config\.num_experts: expected one of the known keys/, apply: ({ config, params, x }) => () => moeForward(x, params, { ...config, num_experts: 3 } as MoEConfig) },

@@ -24,8 +24,8 @@ import { linearUnchecked } from '../tensor/linear.js';
 import { MoEOracleError } from '../tensor/errors.js';
 import { checkFinite, checkShape, contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { route, type RouterOutput, type RouterParams } from '../router/router.js';
-import { checkSwiGLUParams, swiGLUUnchecked, type SwiGLUParams } from '../experts/swiglu.js';
-import { checkFFNParams, ffnUnchecked, type FFNParams } from '../experts/ffn.js';
+import { swiGLUUnchecked, type SwiGLUParams } from '../experts/swiglu.js';
+import { ffnUnchecked, type FFNActivation, type FFNParams } from '../experts/ffn.js';
 import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from './config.js';
 import { moeParameterNames, type ExpertNames } from './names.js';
 import { requireParam, type StateDict } from './params.js';
@@ -55,24 +55,35 @@ export interface MoEOutput {
   sharedExpertGate?: Tensor;
 }
 
-/** A runnable expert: its checked matrices and forward function. */
+/** A runnable expert: its forward function on a batch [n, H] → [n, H]. */
 type ExpertRunner = (batch: Tensor) => Tensor;
 
+/**
+ * Looks an expert's matrices up and checks their shapes now (a missing or misshapen expert is an
+ * error even if no token picks it); their values are checked for NaN/Infinity on the expert's first
+ * batch, so a forward pass reads only the weights of the experts that work (cost ∝ T·k, not N).
+ */
 function loadExpert(params: StateDict, names: ExpertNames, config: ResolvedMoEConfig, intermediate: number): ExpertRunner {
   const H = config.hiddenSize;
   const hint = ` (naming scheme '${config.naming}'; set config.naming to match your state dict)`;
-  const gate = requireParam(params, names.gate, [intermediate, H], hint);
-  const down = requireParam(params, names.down, [H, intermediate], hint);
-  if (config.expertKind === 'swiglu') {
-    const swiglu: SwiGLUParams = { w1: gate, w3: requireParam(params, names.up!, [intermediate, H], hint), w2: down };
-    checkSwiGLUParams(swiglu, H, '', { w1: names.gate.replace(/\.weight$/, ''), w2: names.down.replace(/\.weight$/, ''), w3: names.up!.replace(/\.weight$/, '') });
-    const contiguousParams = { w1: contiguous(swiglu.w1), w2: contiguous(swiglu.w2), w3: contiguous(swiglu.w3) };
-    return (batch) => swiGLUUnchecked(batch, contiguousParams);
+  const gate = contiguous(requireParam(params, names.gate, [intermediate, H], hint));
+  const down = contiguous(requireParam(params, names.down, [H, intermediate], hint));
+  const up = config.expertKind === 'swiglu' ? contiguous(requireParam(params, names.up!, [intermediate, H], hint)) : undefined;
+  let checked = false;
+  const checkValuesOnce = () => {
+    if (checked) return;
+    for (const [name, matrix] of [[names.gate, gate], [names.down, down], [names.up, up]] as const) {
+      if (name !== undefined && matrix !== undefined) checkFinite(`params["${name}"]`, matrix);
+    }
+    checked = true;
+  };
+  if (up !== undefined) {
+    const swiglu: SwiGLUParams = { w1: gate, w3: up, w2: down };
+    return (batch) => (checkValuesOnce(), swiGLUUnchecked(batch, swiglu));
   }
-  const ffnParams: FFNParams = { wi: contiguous(gate), wo: contiguous(down) };
-  checkFFNParams(ffnParams, H, names.gate.replace(/wi\.weight$/, ''));
-  const activation = config.expertKind;
-  return (batch) => ffnUnchecked(batch, ffnParams, activation);
+  const ffnParams: FFNParams = { wi: gate, wo: down };
+  const activation = config.expertKind as FFNActivation;
+  return (batch) => (checkValuesOnce(), ffnUnchecked(batch, ffnParams, activation));
 }
 
 /** The router's parameters of a layer, looked up by their names and checked. */
