@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Mutation check, run by hand (not in CI): applies one deliberate bug at a time to src/, runs the
 # spec that guards the property, and reports whether the spec caught it; the file is restored after
-# each run. Usage, from the repo root: python3 .ci/mutation-check.py [name-substring ...]
+# each run, and golden/ is restored from git (commit your work first). Usage, from the repo root:
+#   python3 .ci/mutation-check.py [name-substring ...]
 import subprocess, sys
 muts = [
  ("probabilities sum to 1", "src/tensor/softmax.ts", "for (let i = 0; i < values.length; i++) out[i] /= sum;", "for (let i = 0; i < values.length; i++) out[i] /= sum * 1.001;", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t probabilities"),
