@@ -127,25 +127,26 @@ export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, opti
     const slots = slotsOfExpert[e];
     if (slots.length > 0) scatterToSlots(experts[e](gatherTokens(input, slots, k)), slots, slotOutputs);
   }
-  const result: MoEOutput = { output: input, router, tokensPerExpert };
 
   // 3. Shared expert on every token, with its optional sigmoid gate g_t (1 without a gate).
-  let sharedGate: Float32Array | undefined;
+  let sharedExpertOutput: Tensor | undefined;
+  let sharedGate: Tensor | undefined;
   if (resolved.sharedExpertIntermediateSize > 0) {
-    const shared = loadExpert(params, names.sharedExpert, resolved, resolved.sharedExpertIntermediateSize);
-    result.sharedExpertOutput = shared(input);
-    sharedGate = new Float32Array(T).fill(1);
+    sharedExpertOutput = loadExpert(params, names.sharedExpert, resolved, resolved.sharedExpertIntermediateSize)(input);
+    const gate = new Float32Array(T).fill(1);
     if (resolved.sharedExpertGate) {
       const gateWeight = contiguous(requireParam(params, names.sharedExpertGate, [1, H]));
       checkFinite(`params["${names.sharedExpertGate}"]`, gateWeight);
       const gateLogits = linearUnchecked(input, gateWeight);
-      for (let t = 0; t < T; t++) sharedGate[t] = sigmoidScalar(gateLogits.data[t]);
-      result.sharedExpertGate = tensor(sharedGate, [T]);
+      for (let t = 0; t < T; t++) gate[t] = sigmoidScalar(gateLogits.data[t]);
     }
+    sharedGate = tensor(gate, [T]);
   }
 
   // 4. Combine.
-  result.output = combine(router.topkWeights, slotOutputs, result.sharedExpertOutput, sharedGate);
+  const result: MoEOutput = { output: combine(router.topkWeights, slotOutputs, sharedExpertOutput, sharedGate), router, tokensPerExpert };
+  if (sharedExpertOutput !== undefined) result.sharedExpertOutput = sharedExpertOutput;
+  if (resolved.sharedExpertGate) result.sharedExpertGate = sharedGate;
   return result;
 }
 
@@ -153,7 +154,7 @@ export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, opti
  * y[t, h] = Σ_j weights[t, j] · slotOutputs[t·k + j, h]  (+ sharedGate[t] · shared[t, h]),
  * summed in that order in float64 and rounded to float32 once.
  */
-export function combine(weights: Tensor, slotOutputs: Float32Array, shared?: Tensor, sharedGate?: Float32Array): Tensor {
+export function combine(weights: Tensor, slotOutputs: Float32Array, shared?: Tensor, sharedGate?: Tensor): Tensor {
   const [T, k] = weights.shape;
   const H = slotOutputs.length / (T * k);
   const output = new Float32Array(T * H);
@@ -162,7 +163,7 @@ export function combine(weights: Tensor, slotOutputs: Float32Array, shared?: Ten
     for (let h = 0; h < H; h++) {
       let sum = 0;
       for (let j = 0; j < k; j++) sum += w[t * k + j] * slotOutputs[(t * k + j) * H + h];
-      if (shared !== undefined && sharedGate !== undefined) sum += sharedGate[t] * shared.data[t * H + h];
+      if (shared !== undefined && sharedGate !== undefined) sum += sharedGate.data[t] * shared.data[t * H + h];
       output[t * H + h] = sum;
     }
   }
