@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { getComponent } from '../../src/golden/components.js';
 import { readSafetensors, type SafetensorsFile } from '../../src/golden/safetensors.js';
 import { readCaseMetadata, verify } from '../../src/golden/verify.js';
+import { littleEndian, rawSafetensors } from './raw-safetensors.js';
 import { intTensor, MoEOracleError, tensor, uniformAt, type IntTensor, type Tensor } from '../../src/index.js';
 
 const load = (name: string): SafetensorsFile => readSafetensors(readFileSync(`golden/${name}.safetensors`));
@@ -97,6 +98,20 @@ describe('verify', () => {
     const actual = backendOutputs(golden, (name, t) => (name === 'y' ? toBf16(t as Tensor) : t));
     expect(verify(golden, actual, { dtype: 'fp32' }).passed).toBe(false);
     expect(verify(golden, actual, { dtype: 'bf16' }).passed).toBe(true);
+  });
+
+  it('infers bf16 tolerances from a backend that stores its output as BF16', () => {
+    const golden = load('moe/mixtral-tiny');
+    const y = golden.tensors['outputs.y'] as Tensor;
+    const bits = new Uint32Array(new Float32Array(y.data).buffer);
+    const bf16 = Array.from(bits, (b) => ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff); // round to nearest even
+    const header = { 'outputs.y': { dtype: 'BF16', shape: y.shape, data_offsets: [0, 2 * bf16.length] } };
+    const actual = readSafetensors(rawSafetensors(header, littleEndian('u16', bf16)));
+    expect(actual.dtypes['outputs.y']).toBe('BF16');
+    const report = verify(golden, actual);
+    expect(report.dtype).toBe('bf16');
+    expect(report.passed).toBe(true);
+    expect(verify(golden, actual, { dtype: 'fp32' }).passed).toBe(false);
   });
 
   it('raises MoEOracleError for a missing or wrongly shaped output', () => {

@@ -16,7 +16,8 @@ const HELP = `usage: moe-oracle verify --golden case.safetensors --actual out.sa
 Compares every outputs.* tensor of --actual with the reference in --golden:
   routing per token as a set (a differing set passes only on a near-tie, and is then checked by
   replaying the reference with the backend's routing); floats with |Δ| ≤ atol + rtol·|ref|, the
-  defaults following the tolerance model for --dtype (default fp32) and each output's reduction length.
+  defaults following the tolerance model for --dtype and each output's reduction length
+  (--dtype default: bf16 if the backend stored any output as BF16, fp16 if as F16, else fp32).
 Exit 0: all pass; 1: a check failed; 2: a file or option is unusable.
 `;
 
@@ -35,7 +36,7 @@ export const verifyCommand: CliCommand = {
       return values.help ? 0 : 2;
     }
     const report = verify(readSafetensorsFile(values.golden), readSafetensorsFile(values.actual), {
-      dtype: checkOneOf('--dtype', values.dtype ?? 'fp32', COMPUTE_DTYPES),
+      dtype: values.dtype === undefined ? undefined : checkOneOf('--dtype', values.dtype, COMPUTE_DTYPES),
       atol: numberOption('atol', values.atol),
       rtol: numberOption('rtol', values.rtol),
     });
@@ -43,7 +44,7 @@ export const verifyCommand: CliCommand = {
       io.stdout(JSON.stringify(comparisonToJson(report), null, 2) + '\n');
       return report.passed ? 0 : 1;
     }
-    io.stdout(`case ${report.case} (${report.component}): ${report.passed ? 'PASS' : 'FAIL'}\n`);
+    io.stdout(`case ${report.case} (${report.component}): ${report.passed ? 'PASS' : 'FAIL'}; tolerances for ${report.dtype} compute\n`);
     if (report.routing) {
       const r = report.routing;
       io.stdout(`routing: ${r.tokens} tokens, ${r.nearTies.length} near-tie flips accepted, ${r.mismatches.length} mismatches${r.replayed ? '; outputs compared with the reference replayed on the backend routing' : ''}\n`);

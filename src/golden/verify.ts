@@ -26,7 +26,10 @@ import { allowedError, defaultTolerance, overrideTolerance, referenceMagnitude, 
 
 /** Options of a verification. */
 export interface VerifyOptions {
-  /** The dtype the backend computes in (default fp32). */
+  /**
+   * The dtype the backend computes in. Default: inferred from how the backend stored its outputs
+   * (any BF16 output → 'bf16', else any F16 → 'fp16', else 'fp32').
+   */
   dtype?: ComputeDtype;
   /** Replace the default atol / rtol of every output. */
   atol?: number;
@@ -58,6 +61,8 @@ export interface RoutingReport {
 /** The result of `verify`. */
 export interface VerifyReport {
   passed: boolean;
+  /** The compute dtype the tolerances assume (given, or inferred from the stored dtypes). */
+  dtype: ComputeDtype;
   case: string;
   component: string;
   routing: RoutingReport | null;
@@ -87,6 +92,14 @@ function sameSet(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((e) => b.includes(e));
 }
 
+/** The compute dtype suggested by the dtypes a backend stored its outputs in. */
+export function inferComputeDtype(actual: SafetensorsFile): ComputeDtype {
+  const stored = Object.entries(actual.dtypes ?? {}).filter(([name]) => name.startsWith('outputs.')).map(([, dtype]) => dtype);
+  if (stored.includes('BF16')) return 'bf16';
+  if (stored.includes('F16')) return 'fp16';
+  return 'fp32';
+}
+
 /** Reads the case's metadata: component, parsed config, stored reduction lengths. */
 export function readCaseMetadata(file: SafetensorsFile, argument = 'golden') {
   const metadata = file.metadata;
@@ -108,7 +121,7 @@ export function readCaseMetadata(file: SafetensorsFile, argument = 'golden') {
 /** Verifies `actual` against `golden`. Throws MoEOracleError (exit 2) for unusable files. */
 export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options: VerifyOptions = {}): VerifyReport {
   const { component, config, tolerances, caseName } = readCaseMetadata(golden);
-  const dtype = options.dtype ?? 'fp32';
+  const dtype = options.dtype ?? inferComputeDtype(actual);
   let reference = outputsOf(golden);
   const outputNames = Object.keys(reference);
   if (outputNames.length === 0) throw new MoEOracleError('golden', 'a case with outputs.* tensors', 'none');
@@ -182,5 +195,5 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     comparisons.push({ ...compareAnyTensors(name, ref, act, tolerance), toleranceExplanation: tolerance.explanation });
   }
   const passed = comparisons.every((c) => c.passed) && (routing === null || routing.mismatches.length === 0);
-  return { passed, case: caseName, component: component.name, routing, comparisons, unchecked };
+  return { passed, dtype, case: caseName, component: component.name, routing, comparisons, unchecked };
 }
