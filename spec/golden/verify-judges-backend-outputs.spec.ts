@@ -114,6 +114,16 @@ describe('verify', () => {
     expect(verify(golden, actual, { dtype: 'fp32' }).passed).toBe(false);
   });
 
+  it('judges margins on the scale of the scores: score-sized noise on a zero margin passes, a wrong margin fails', () => {
+    const golden = load('moe/exact-ties');
+    const withMargins = (value: number) =>
+      backendOutputs(golden, (name, t) => (name === 'margins' ? tensor(new Float32Array(t.size).fill(value), t.shape) : t));
+    expect(verify(golden, withMargins(1e-7)).passed).toBe(true);
+    const wrong = verify(golden, withMargins(1e-2));
+    expect(wrong.passed).toBe(false);
+    expect(wrong.comparisons.find((c) => c.name === 'margins')!.passed).toBe(false);
+  });
+
   it('raises MoEOracleError for a missing or wrongly shaped output', () => {
     const golden = load('moe/mixtral-tiny');
     expect(() => verify(golden, { tensors: {}, metadata: {}, dtypes: {} })).toThrow(MoEOracleError);

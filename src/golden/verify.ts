@@ -138,14 +138,27 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     }
   }
 
+  const routingOutputs = component.routing;
+  const overrides = { atol: options.atol, rtol: options.rtol };
   const toleranceOf = (name: string, ref: Tensor): ExplainedTolerance => {
+    if (routingOutputs && name === routingOutputs.margins) return overrideTolerance(marginTolerance(), overrides);
     const reductionLength = checkInteger(`tolerances.${name}.reduction_length`, tolerances[name]?.reduction_length ?? 1, 1);
-    return overrideTolerance(defaultTolerance({ dtype, reductionLength, magnitude: referenceMagnitude(ref) }), { atol: options.atol, rtol: options.rtol });
+    return overrideTolerance(defaultTolerance({ dtype, reductionLength, magnitude: referenceMagnitude(ref) }), overrides);
+  };
+  // A margin is the difference of two scores, each within the score tolerance: its error is judged
+  // on the scale of the scores, not of the (possibly tiny) margins themselves.
+  const marginTolerance = (): ExplainedTolerance => {
+    const scoresName = routingOutputs!.scores;
+    const scores = reference[scoresName] as Tensor;
+    const scoreTolerance = toleranceOf(scoresName, scores);
+    let largest = 0;
+    for (const v of contiguous(scores).data) if (Number.isFinite(v)) largest = Math.max(largest, Math.abs(v));
+    const atol = 2 * allowedError(largest, scoreTolerance);
+    return { atol, rtol: 0, explanation: `margins: 2·(tolerance of ${scoresName} at its largest value ${largest.toPrecision(3)}) = ${atol.toPrecision(3)}` };
   };
 
   // 1–2. Routing as sets per token; replay on any difference.
   let routing: RoutingReport | null = null;
-  const routingOutputs = component.routing;
   if (routingOutputs && routingOutputs.indices in actualOutputs) {
     const refIndices = requireIntTensor({ tensors: reference }, routingOutputs.indices);
     const actIndices = requireIntTensor({ tensors: actualOutputs }, routingOutputs.indices, refIndices.shape);
