@@ -33,6 +33,22 @@ describe('moe-oracle CLI', () => {
     expect(verified.stdout).toMatch(/PASS/);
   });
 
+  it('run reproduces every committed case bit for bit, and verify passes each (every component)', async () => {
+    const index = JSON.parse(readFileSync('golden/index.json', 'utf8')) as { cases: Array<{ case: string; file: string; component: string }> };
+    for (const entry of index.cases) {
+      const out = join(dir, 'case.safetensors');
+      const golden = `golden/${entry.file}`;
+      expect((await cli('run', entry.component, '--in', golden, '--out', out)).code, entry.case).toBe(0);
+      const reference = readSafetensorsFile(golden).tensors;
+      const produced = readSafetensorsFile(out).tensors;
+      for (const [name, t] of Object.entries(reference)) {
+        expect(Array.from(produced[name].data), `${entry.case} ${name}`).toEqual(Array.from(t.data));
+      }
+      const verified = await cli('verify', '--golden', golden, '--actual', out);
+      expect(verified.code, `${entry.case}: ${verified.stdout}${verified.stderr}`).toBe(0);
+    }
+  });
+
   it('run accepts a Hugging Face config.json and user tensors without metadata', async () => {
     const golden = readSafetensorsFile('golden/moe/mixtral-tiny.safetensors');
     const userInput = join(dir, 'user.safetensors');

@@ -163,7 +163,8 @@ const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
   parseConfig(json) {
-    const o = objectConfig(json);
+    const stored = objectConfig(json);
+    const o = 'moe_oracle' in stored ? objectConfig(stored.moe_oracle) : stored; // as written in golden metadata
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
