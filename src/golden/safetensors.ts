@@ -471,13 +471,17 @@ export function readSafetensorsFile(path: string): SafetensorsFile {
   }
 }
 
-/**
- * Writes a safetensors file atomically: the bytes go to a temporary file in the same folder, are
- * flushed to disk, and the temporary file is renamed over `path` (rename within one file system is
- * atomic), so readers see the old file or the complete new one, never a half-written file.
- */
+/** Writes a safetensors file atomically (see `writeFileAtomically`). */
 export function writeSafetensorsFile(path: string, tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}): void {
-  const bytes = writeSafetensors(tensors, metadata);
+  writeFileAtomically(path, writeSafetensors(tensors, metadata));
+}
+
+/**
+ * Writes bytes atomically: they go to a temporary file in the same folder, are flushed to disk, and
+ * the temporary file is renamed over `path` (rename within one file system is atomic), so readers
+ * see the old file or the complete new one, never a half-written file.
+ */
+export function writeFileAtomically(path: string, bytes: Uint8Array): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(temporary, 'wx');

@@ -7,13 +7,13 @@
  *                       committed files and index.json: any changed number is a visible, reviewed change
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { MoEOracleError } from '../tensor/errors.js';
 import { buildCase, caseBytes, LIBRARY_VERSION, NUMERIC_SEMANTICS_VERSION, type GoldenCase } from './case.js';
 import { GOLDEN_CASES } from './cases/index.js';
-import { writeSafetensorsFile } from './safetensors.js';
+import { writeFileAtomically } from './safetensors.js';
 
 /** One line of golden/index.json. */
 export interface IndexEntry {
@@ -62,16 +62,14 @@ export function generateSuite(dir: string, options: { only?: string; large?: boo
   const entries = new Map(previous.map((e) => [e.case, e]));
   cases.forEach((goldenCase, i) => {
     options.onProgress?.(i, cases.length, goldenCase.name);
-    const built = buildCase(goldenCase);
+    const bytes = caseBytes(buildCase(goldenCase));
     const path = join(dir, `${goldenCase.name}.safetensors`);
     mkdirSync(dirname(path), { recursive: true });
-    writeSafetensorsFile(path, built.tensors, built.metadata);
-    entries.set(goldenCase.name, entryFor(goldenCase, caseBytes(built)));
+    writeFileAtomically(path, bytes);
+    entries.set(goldenCase.name, entryFor(goldenCase, bytes));
   });
   options.onProgress?.(cases.length, cases.length, 'index.json');
-  const temporary = `${indexPath}.${process.pid}.tmp`;
-  writeFileSync(temporary, indexText([...entries.values()]));
-  renameSync(temporary, indexPath);
+  writeFileAtomically(indexPath, new TextEncoder().encode(indexText([...entries.values()])));
   return [...entries.values()];
 }
 
