@@ -8,8 +8,8 @@
  * expert choice: its `outputs.topk_indices` (or `outputs.indices` for topk) replace the router's.
  */
 import { readFileSync } from 'node:fs';
-import { assembleCase } from '../golden/case.js';
-import { getComponent, type TensorMap } from '../golden/components.js';
+import { assembleCase, tensorsUnder } from '../golden/case.js';
+import { getComponent } from '../golden/components.js';
 import { readSafetensorsFile, requireIntTensor, writeSafetensorsFile } from '../golden/safetensors.js';
 import { readCaseMetadata } from '../golden/verify.js';
 import type { StateDict } from '../moe/params.js';
@@ -63,12 +63,8 @@ export const runCommand: CliCommand = {
     }
     const config = component.parseConfig(configJson);
 
-    const inputs: TensorMap = {};
-    const params: StateDict = {};
-    for (const [name, t] of Object.entries(input.tensors)) {
-      if (name.startsWith('inputs.')) inputs[name.slice(7)] = t;
-      else if (name.startsWith('params.')) params[name.slice(7)] = t as StateDict[string];
-    }
+    const inputs = tensorsUnder(input.tensors, 'inputs.');
+    const params = tensorsUnder(input.tensors, 'params.') as StateDict;
     let override;
     if (values.routing !== undefined) {
       if (!component.routing) throw new MoEOracleError('--routing', `a component that chooses experts (moe, router, topk)`, component.name);

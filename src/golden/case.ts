@@ -96,6 +96,13 @@ export function assembleCase(parts: {
   return { tensors, metadata };
 }
 
+/** The tensors whose names start with `prefix` ("inputs.", "params.", "outputs."), with the prefix removed. */
+export function tensorsUnder(tensors: Record<string, Tensor | IntTensor>, prefix: string): TensorMap {
+  const result: TensorMap = {};
+  for (const [name, t] of Object.entries(tensors)) if (name.startsWith(prefix)) result[name.slice(prefix.length)] = t;
+  return result;
+}
+
 /** The bytes of a case's safetensors file. */
 export function caseBytes(built: BuiltCase): Uint8Array {
   return writeSafetensors(built.tensors, built.metadata);

@@ -19,8 +19,9 @@
  */
 import { checkInteger, MoEOracleError } from '../tensor/errors.js';
 import { contiguous, formatShape, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { tensorsUnder } from './case.js';
 import { compareAnyTensors, type Comparison } from './compare.js';
-import { getComponent, type TensorMap } from './components.js';
+import { getComponent } from './components.js';
 import { requireIntTensor, type SafetensorsFile } from './safetensors.js';
 import { allowedError, defaultTolerance, overrideTolerance, referenceMagnitude, type ComputeDtype, type ExplainedTolerance } from './tolerance.js';
 
@@ -71,18 +72,6 @@ export interface VerifyReport {
   unchecked: string[];
 }
 
-function outputsOf(file: SafetensorsFile): TensorMap {
-  const outputs: TensorMap = {};
-  for (const [name, t] of Object.entries(file.tensors)) if (name.startsWith('outputs.')) outputs[name.slice('outputs.'.length)] = t;
-  return outputs;
-}
-
-function prefixed(file: SafetensorsFile, prefix: string): TensorMap {
-  const result: TensorMap = {};
-  for (const [name, t] of Object.entries(file.tensors)) if (name.startsWith(prefix)) result[name.slice(prefix.length)] = t;
-  return result;
-}
-
 function rowsOf(t: IntTensor, row: number): number[] {
   const k = t.shape[1];
   return Array.from(contiguous(t).data.slice(row * k, (row + 1) * k));
@@ -122,10 +111,10 @@ export function readCaseMetadata(file: SafetensorsFile, argument = 'golden') {
 export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options: VerifyOptions = {}): VerifyReport {
   const { component, config, tolerances, caseName } = readCaseMetadata(golden);
   const dtype = options.dtype ?? inferComputeDtype(actual);
-  let reference = outputsOf(golden);
+  let reference = tensorsUnder(golden.tensors, 'outputs.');
   const outputNames = Object.keys(reference);
   if (outputNames.length === 0) throw new MoEOracleError('golden', 'a case with outputs.* tensors', 'none');
-  const actualOutputs = outputsOf(actual);
+  const actualOutputs = tensorsUnder(actual.tensors, 'outputs.');
   const primaryName = ['y', 'logits', 'values', 'probs', 'sigmoid'].find((n) => n in reference) ?? outputNames[0];
   if (!(primaryName in actualOutputs)) {
     throw new MoEOracleError(`actual tensor "outputs.${primaryName}"`, `the ${component.name} output (the file holds: ${Object.keys(actual.tensors).join(', ') || 'nothing'})`, 'no such tensor');
@@ -167,7 +156,6 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     const scoreTolerance = toleranceOf(routingOutputs.scores, scores);
     const [tokens] = refIndices.shape;
     routing = { tokens, nearTies: [], mismatches: [], replayed: false };
-    const refValuesAtK = contiguous(reference[routingOutputs.scores] as Tensor);
     let anyDifference = false;
     for (let t = 0; t < tokens; t++) {
       const r = rowsOf(refIndices, t);
@@ -175,14 +163,15 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
       if (r.some((e, j) => e !== a[j])) anyDifference = true;
       if (sameSet(r, a)) continue;
       // The score scale at the boundary: the k-th chosen expert's score (scores [T, N] or values [T, k]).
-      const kth = refValuesAtK.shape[1] === r.length ? refValuesAtK.data[t * r.length + r.length - 1] : refValuesAtK.data[t * refValuesAtK.shape[1] + r[r.length - 1]];
+      const scoreData = contiguous(scores).data;
+      const kth = scores.shape[1] === r.length ? scoreData[t * r.length + r.length - 1] : scoreData[t * scores.shape[1] + r[r.length - 1]];
       const threshold = 2 * allowedError(kth, scoreTolerance);
       const difference = { token: t, reference: r, actual: a, margin: margins[t], threshold };
       (margins[t] < threshold ? routing.nearTies : routing.mismatches).push(difference);
     }
     if (anyDifference) {
-      const inputs = prefixed(golden, 'inputs.');
-      const params = prefixed(golden, 'params.') as Record<string, Tensor>;
+      const inputs = tensorsUnder(golden.tensors, 'inputs.');
+      const params = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
       try {
         reference = component.run(config, inputs, params, actIndices);
         routing.replayed = true;
