@@ -24,12 +24,12 @@ export interface FFNParams {
 }
 
 /** Checks an FFN expert's matrices; returns I. */
-export function checkFFNParams(params: FFNParams, hidden: number, prefix = ''): number {
-  checkShape(`${prefix}wi.weight`, params.wi, ['I', hidden]);
+export function checkFFNParams(params: FFNParams, hidden: number): number {
+  checkShape('wi.weight', params.wi, ['I', hidden]);
   const intermediate = params.wi.shape[0];
-  checkShape(`${prefix}wo.weight`, params.wo, [hidden, intermediate]);
-  checkFinite(`${prefix}wi.weight`, params.wi);
-  checkFinite(`${prefix}wo.weight`, params.wo);
+  checkShape('wo.weight', params.wo, [hidden, intermediate]);
+  checkFinite('wi.weight', params.wi);
+  checkFinite('wo.weight', params.wo);
   return intermediate;
 }
 

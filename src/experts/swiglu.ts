@@ -38,15 +38,15 @@ export function fromGateUpDown(params: GateUpDownParams): SwiGLUParams {
   return { w1: params.gate_proj, w3: params.up_proj, w2: params.down_proj };
 }
 
-/** Checks the shapes and values of a SwiGLU expert's matrices; `prefix` names them in errors. */
-export function checkSwiGLUParams(params: SwiGLUParams, hidden: number, prefix = '', names = { w1: 'w1', w2: 'w2', w3: 'w3' }): number {
-  checkShape(`${prefix}${names.w1}.weight`, params.w1, ['I', hidden]);
+/** Checks the shapes and values of a SwiGLU expert's matrices; returns I. */
+export function checkSwiGLUParams(params: SwiGLUParams, hidden: number): number {
+  checkShape('w1.weight', params.w1, ['I', hidden]);
   const intermediate = params.w1.shape[0];
-  checkShape(`${prefix}${names.w3}.weight`, params.w3, [intermediate, hidden]);
-  checkShape(`${prefix}${names.w2}.weight`, params.w2, [hidden, intermediate]);
-  checkFinite(`${prefix}${names.w1}.weight`, params.w1);
-  checkFinite(`${prefix}${names.w3}.weight`, params.w3);
-  checkFinite(`${prefix}${names.w2}.weight`, params.w2);
+  checkShape('w3.weight', params.w3, [intermediate, hidden]);
+  checkShape('w2.weight', params.w2, [hidden, intermediate]);
+  checkFinite('w1.weight', params.w1);
+  checkFinite('w3.weight', params.w3);
+  checkFinite('w2.weight', params.w2);
   return intermediate;
 }
 

@@ -151,7 +151,8 @@ const topk: Component<TopKConfig> = {
     const [T, N] = scores.shape;
     checkSelection('routing override', routingOverride, T, config.k, N);
     const override = contiguous(routingOverride);
-    const values = Float32Array.from(override.data, (e, i) => contiguous(scores).data[Math.floor(i / config.k) * N + e]);
+    const scoreData = contiguous(scores).data;
+    const values = Float32Array.from(override.data, (e, i) => scoreData[Math.floor(i / config.k) * N + e]);
     return { values: tensor(values, [T, config.k]), indices: override, margins: result.margins };
   },
   reductionLength: () => 1,

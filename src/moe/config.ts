@@ -2,7 +2,7 @@
  * Configuration of one MoE layer. Field names are TypeScript-style; each field lists the Hugging
  * Face config.json keys it corresponds to, and `moeConfigFromHuggingFace` reads those keys.
  */
-import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
+import { checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { resolveRouterOptions, type ResolvedRouterOptions, type Scoring, type WeightNormalization } from '../router/router.js';
 
 /** Expert FFN kind: SwiGLU (Mixtral, DeepSeek, Qwen) or the classic two-matrix FFN with an activation (Switch / GShard). */
@@ -115,7 +115,7 @@ export function resolveMoEConfig(config: MoEConfig): ResolvedMoEConfig {
     scoring: router.scoring,
     normalization: router.normalization,
     normalizationEpsilon: router.normalizationEpsilon,
-    pnormP: checkFiniteNumber('config.pnormP', router.pnormP, Number.MIN_VALUE),
+    pnormP: router.pnormP,
     routedScalingFactor: router.routedScalingFactor,
     routerBias: checkBoolean('config.routerBias', config.routerBias, false),
     scoreCorrectionBias: checkBoolean('config.scoreCorrectionBias', config.scoreCorrectionBias, false),

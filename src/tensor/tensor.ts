@@ -79,11 +79,7 @@ export function isContiguous(t: NdArray<Float32Array | Int32Array>): boolean {
 
 /** Returns `t` itself when contiguous, else a contiguous copy (ndarray-ops `assign`). */
 export function contiguous<T extends Tensor | IntTensor>(t: T): T {
-  if (isContiguous(t)) return t;
-  const data = t.data instanceof Int32Array ? new Int32Array(t.size) : new Float32Array(t.size);
-  const copy = ndarray<Float32Array | Int32Array>(data, [...t.shape]);
-  ops.assign(copy as Tensor, t as Tensor);
-  return copy as T;
+  return isContiguous(t) ? t : clone(t);
 }
 
 /** Contiguous copy of a tensor. */
