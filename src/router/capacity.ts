@@ -48,7 +48,7 @@
  * positionInExpert [T, k] int32 (0-based place in the expert's queue in its group), combineWeights
  * [T, k], tokensPerExpertBeforeDrop [N], tokensPerExpert [N] (after), droppedCount, dropMargins [T, k].
  */
-import { checkFiniteNumber, checkInteger, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
+import { checkInteger, describe, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 
 export type CapacityFormula = 'megatron' | 'deepspeed' | 'tutel' | 'flaxformer' | 'fixed';
@@ -101,7 +101,7 @@ export function resolveCapacityConfig(config: CapacityConfig, topK: number, rout
     formula,
     ...(fixed
       ? { expertCapacity: checkInteger(`${where}.expertCapacity`, config.expertCapacity, 0) }
-      : { factor: checkFiniteNumber(`${where}.factor`, config.factor, Number.MIN_VALUE) }),
+      : { factor: checkCapacityFactor(`${where}.factor`, config.factor) }),
     minCapacity: checkInteger(`${where}.minCapacity`, config.minCapacity ?? DEFAULT_MIN_CAPACITY[formula], 0),
     dropPolicy: checkOneOf(`${where}.dropPolicy`, config.dropPolicy ?? 'position-choice-major', DROP_POLICIES),
     dropped: checkOneOf(`${where}.dropped`, config.dropped ?? 'zero', ['zero', 'pass-through'] as const),
@@ -115,6 +115,14 @@ export function resolveCapacityConfig(config: CapacityConfig, topK: number, rout
     throw new MoEOracleError(`${where}.afterDrop`, "'keep' when routedScalingFactor ≠ 1 (renormalising would undo the scaling; no source does both)", `'renormalize' with scaling ${routedScalingFactor}`);
   }
   return resolved;
+}
+
+/** A capacity factor must be a finite number > 0 (no source defines a dropless layer by cf ≤ 0 here). */
+function checkCapacityFactor(argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) {
+    throw new MoEOracleError(argument, 'a finite number > 0 (to route without dropping, leave router.capacity out)', describe(value));
+  }
+  return value;
 }
 
 /** Python's round(): to the nearest integer, halves to the even neighbour (exact for doubles). */
