@@ -8,3 +8,10 @@ export * from './experts/index.js';
 export * from './moe/index.js';
 export * from './golden/index.js';
 export * from './params/index.js';
+
+// losses
+export {
+  loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
+  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+} from './losses/index.js';
+export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';
