@@ -6,7 +6,7 @@
 // are asserted without torch by the finite-difference and published-value specs of this folder.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadBalancingLoss, routerBackward, routerZLoss, tensor, type RouterOptions } from '../../src/index.js';
+import { loadBalancingLoss, routerBackward, routerZLoss, tensor, type RouterConfig } from '../../src/index.js';
 import { makeRouting } from './loss-cases.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -56,7 +56,7 @@ describe('torch autograd cross-check', () => {
       put('megatron-sigmoid', loadBalancingLoss(logits, indices, { variant: 'megatron', scoring: 'sigmoid' }));
       put('deepspeed', loadBalancingLoss(logits, indices, { variant: 'deepspeed' }));
       put('z-loss', routerZLoss(logits));
-      const v3: RouterOptions = { topK: 2, scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 };
+      const v3: RouterConfig = { topK: 2, scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 };
       ours['router-deepseek-v3'] = { loss: NaN, grad: routerBackward(logits, indices, G, v3).gradLogits.data };
       ours['router-gpt-oss'] = { loss: NaN, grad: routerBackward(logits, indices, G, { topK: 2, normalization: 'softmax-topk' }).gradLogits.data };
       for (const [name, mine] of Object.entries(ours)) {

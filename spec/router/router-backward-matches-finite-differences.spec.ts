@@ -10,12 +10,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   initMoEParams, randomNormal, route, routerBackward, routerLinearBackward, routerWeightsFromLogits, tensor,
-  type IntTensor, type RouterOptions, type Tensor,
+  type IntTensor, type RouterConfig, type Tensor,
 } from '../../src/index.js';
 import { moeShape, randomInput } from '../helpers.js';
 import { finiteDifferences } from '../losses/loss-cases.js';
 
-const ROUTERS: { name: string; options: Omit<RouterOptions, 'topK'>; bias?: boolean }[] = [
+const ROUTERS: { name: string; options: Omit<RouterConfig, 'topK'>; bias?: boolean }[] = [
   { name: 'softmax then top-k, renormalised (Mixtral)', options: { scoring: 'softmax', normalization: 'sum' } },
   { name: 'softmax then top-k, raw (Qwen2-MoE)', options: { scoring: 'softmax', normalization: 'none', routedScalingFactor: 1.5 } },
   { name: 'top-k then softmax (gpt-oss, Megatron)', options: { scoring: 'softmax', normalization: 'softmax-topk' } },
@@ -26,7 +26,7 @@ const ROUTERS: { name: string; options: Omit<RouterOptions, 'topK'>; bias?: bool
 ];
 
 function setup(s: { tokens: number; hidden: number; numExperts: number; seed: number; topK: number }, bias: boolean) {
-  const params = initMoEParams({ hiddenSize: s.hidden, numExperts: s.numExperts, topK: 1, expertIntermediateSize: 1, scoreCorrectionBias: true }, s.seed);
+  const params = initMoEParams({ hiddenSize: s.hidden, numExperts: s.numExperts, expertIntermediateSize: 1, router: { topK: 1, scoreCorrectionBias: true } }, s.seed);
   const x = randomInput(s.tokens, s.hidden, s.seed, 3);
   const weight = params['gate.weight'];
   return { x, weight, scoreCorrectionBias: bias ? params['gate.e_score_correction_bias'] : undefined };
@@ -38,7 +38,7 @@ describe('router backward', () => {
       fc.assert(
         fc.property(moeShape, (s) => {
           const { x, weight, scoreCorrectionBias } = setup(s, router.bias === true);
-          const options: RouterOptions = { ...router.options, topK: s.topK };
+          const options: RouterConfig = { ...router.options, topK: s.topK, scoreCorrectionBias: router.bias === true };
           const out = route(x, { weight, scoreCorrectionBias }, options);
           const indices: IntTensor = out.topkIndices;
           const weights = routerWeightsFromLogits(out.logits, indices, options);

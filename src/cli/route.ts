@@ -3,7 +3,7 @@
  * chose and why: the scores, the chosen experts, their weights and the margin to the first expert
  * that was not chosen. A worked example of the router for readers; `--json` for scripts.
  */
-import { ROUTER_PRESETS, route, type RouterOptions } from '../router/router.js';
+import { ROUTER_PRESETS, route, type RouterConfig } from '../router/router.js';
 import { checkOneOf } from '../tensor/errors.js';
 import { loadBalancingLoss, type LoadBalancingVariant } from '../losses/load-balancing.js';
 import { randomNormal, randomUniform } from '../tensor/prng.js';
@@ -45,7 +45,7 @@ export const routeCommand: CliCommand = {
     const k = integerOption('k', values.k, 2, 1, experts);
     const seed = integerOption('seed', values.seed, 0, 0, 0xffffffff);
 
-    const options: RouterOptions = { ...ROUTER_PRESETS[presetName], topK: k };
+    const options: RouterConfig = { ...ROUTER_PRESETS[presetName], topK: k };
     const bound = 1 / Math.sqrt(hidden);
     const x = randomNormal([tokens, hidden], { seed, name: 'inputs.x' });
     const weight = randomUniform([experts, hidden], { seed, name: 'gate.weight', low: -bound, high: bound });

@@ -26,15 +26,14 @@
  *                                                                     margins, grad_logits, grad_gate_weight,
  *                                                                     grad_x, grad_gate_bias?
  */
-import { gelu, geluTanh, relu, sigmoid, silu } from '../tensor/activations.js';
+import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
-import { rmsNorm } from '../tensor/rmsnorm.js';
-import { logSumExp, softmax } from '../tensor/softmax.js';
 import { contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
 import { route } from '../router/router.js';
 import { swiGLU } from '../experts/swiglu.js';
-import { ffn, type FFNActivation } from '../experts/ffn.js';
+import { ffn } from '../experts/ffn.js';
+import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
 import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
 import { moeForward, routerParamsOf } from '../moe/layer.js';
@@ -118,7 +117,7 @@ const moe: Component<MoEConfig> = {
   },
   reductionLength(config, output) {
     const c = resolveMoEConfig(config);
-    const k = c.mode === 'dense' ? c.numExperts : c.topK;
+    const k = c.mode === 'dense' ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
     switch (output) {
       case 'y':
@@ -141,12 +140,12 @@ const router: Component<MoEConfig> = {
   configToJson: (config) => moeConfigToHuggingFace(config),
   run(config, inputs, params, routingOverride) {
     const c = resolveMoEConfig(config);
-    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, routingOverride);
+    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins };
   },
   reductionLength(config, output) {
     const c = resolveMoEConfig(config);
-    return c.hiddenSize + c.numExperts + (output === 'topk_weights' ? c.topK : 0);
+    return c.hiddenSize + c.numExperts + (output === 'topk_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
 };
@@ -172,7 +171,7 @@ const topk: Component<TopKConfig> = {
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
 };
 
-interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: 'swiglu' | FFNActivation }
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: ExpertKind }
 const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
@@ -182,7 +181,7 @@ const expert: Component<ExpertConfig> = {
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
-      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', ['swiglu', 'relu', 'gelu', 'gelu-tanh'] as const),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS),
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
@@ -284,7 +283,7 @@ const routerBackwardComponent: Component<MoEConfig> = {
     const c = resolveMoEConfig(config);
     const x = input(inputs, 'x');
     const routerParams = routerParamsOf(params, c);
-    const out = route(x, routerParams, c.router, routingOverride);
+    const out = route(x, routerParams, c.router, { routingOverride });
     const { gradLogits } = routerBackward(out.logits, out.topkIndices, input(inputs, 'grad_topk_weights'), c.router);
     const { gradX, gradWeight, gradBias } = routerLinearBackward(x, routerParams.weight, gradLogits);
     const outputs: TensorMap = {
@@ -297,9 +296,9 @@ const routerBackwardComponent: Component<MoEConfig> = {
   reductionLength(config, output) {
     const c = resolveMoEConfig(config);
     const router = c.hiddenSize + c.numExperts;
-    if (output === 'grad_gate_weight' || output === 'grad_gate_bias') return router + c.topK + 64; // sums over the T ≤ 64 tokens of the golden cases
-    if (output === 'grad_x') return router + c.topK + c.numExperts;
-    return router + (output === 'topk_weights' || output === 'grad_logits' ? c.topK : 0);
+    if (output === 'grad_gate_weight' || output === 'grad_gate_bias') return router + c.router.topK + 64; // sums over the T ≤ 64 tokens of the golden cases
+    if (output === 'grad_x') return router + c.router.topK + c.numExperts;
+    return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
 };

@@ -34,7 +34,7 @@ import { sigmoidScalar } from '../tensor/activations.js';
 import { MoEOracleError } from '../tensor/errors.js';
 import { softmaxValues } from '../tensor/softmax.js';
 import { checkFinite, checkShape, contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
-import { normalizeWeights, resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './router.js';
+import { normalizeWeights, resolveRouterConfig, type ResolvedRouterConfig, type RouterConfig } from './router.js';
 import { checkSelection } from './topk.js';
 
 /** Backward of softmax: p_i·(g_i − Σ_j p_j·g_j), float64. */
@@ -50,21 +50,21 @@ interface RouterInputs {
   tokens: number;
   experts: number;
   k: number;
-  options: ResolvedRouterOptions;
+  options: ResolvedRouterConfig;
 }
 
-function readRouterInputs(logits: Tensor, topkIndices: IntTensor, options: RouterOptions): RouterInputs {
+function readRouterInputs(logits: Tensor, topkIndices: IntTensor, options: RouterConfig): RouterInputs {
   checkShape('logits', logits, ['T', 'N']);
   checkFinite('logits', logits);
   const [tokens, experts] = logits.shape;
-  const resolved = resolveRouterOptions(options, experts);
+  const resolved = resolveRouterConfig(options, experts);
   checkShape('topkIndices', topkIndices, [tokens, resolved.topK], { kind: 'int32' });
   checkSelection('topkIndices', topkIndices, tokens, resolved.topK, experts);
   return { logits: contiguous(logits).data, indices: contiguous(topkIndices).data, tokens, experts, k: resolved.topK, options: resolved };
 }
 
 /** Float64 scores of one token's logits. */
-function scoresOfRow(row: Float32Array, options: ResolvedRouterOptions, token: number): Float64Array {
+function scoresOfRow(row: Float32Array, options: ResolvedRouterConfig, token: number): Float64Array {
   return options.scoring === 'softmax' ? softmaxValues(row, `logits[${token}]`) : Float64Array.from(row, sigmoidScalar);
 }
 
@@ -73,7 +73,7 @@ function scoresOfRow(row: Float32Array, options: ResolvedRouterOptions, token: n
  * forward whose derivative {@link routerBackward} returns (router.ts's `normalizeWeights` on float64
  * scores). Returns [T·k] float64.
  */
-export function routerWeightsFromLogits(logits: Tensor, topkIndices: IntTensor, options: RouterOptions): Float64Array {
+export function routerWeightsFromLogits(logits: Tensor, topkIndices: IntTensor, options: RouterConfig): Float64Array {
   const { logits: z, indices, tokens, experts, k, options: resolved } = readRouterInputs(logits, topkIndices, options);
   const weights = new Float64Array(tokens * k);
   for (let t = 0; t < tokens; t++) {
@@ -90,7 +90,7 @@ export function routerWeightsFromLogits(logits: Tensor, topkIndices: IntTensor, 
  * @throws MoEOracleError for shapes that differ, indices out of range or repeated, non-finite values,
  *   or a zero normaliser.
  */
-export function routerBackward(logits: Tensor, topkIndices: IntTensor, gradTopkWeights: Tensor, options: RouterOptions): { gradLogits: Tensor } {
+export function routerBackward(logits: Tensor, topkIndices: IntTensor, gradTopkWeights: Tensor, options: RouterConfig): { gradLogits: Tensor } {
   const { logits: z, indices, tokens, experts, k, options: resolved } = readRouterInputs(logits, topkIndices, options);
   checkShape('gradTopkWeights', gradTopkWeights, [tokens, k]);
   checkFinite('gradTopkWeights', gradTopkWeights);
@@ -120,7 +120,7 @@ export function routerBackward(logits: Tensor, topkIndices: IntTensor, gradTopkW
 }
 
 /** dL/d(chosen scores) for 'none', 'sum' and 'pnorm' (file comment). */
-function chosenScoresBackward(s: number[], g: number[], options: ResolvedRouterOptions): Float64Array {
+function chosenScoresBackward(s: number[], g: number[], options: ResolvedRouterConfig): Float64Array {
   const c = options.routedScalingFactor;
   const k = s.length;
   let gs = 0;

@@ -10,7 +10,7 @@ import { randomNormal } from '../../tensor/prng.js';
 import type { GoldenCase } from '../case.js';
 import { routerCase } from './helpers.js';
 
-const base = { hiddenSize: 24, numExperts: 8, topK: 2, expertIntermediateSize: 1 } satisfies MoEConfig;
+const base = { hiddenSize: 24, numExperts: 8, expertIntermediateSize: 1, router: { topK: 2 } } satisfies MoEConfig;
 const TOKENS = 16;
 
 function backwardCase(name: string, description: string, config: MoEConfig, seed: number): GoldenCase {
@@ -20,7 +20,7 @@ function backwardCase(name: string, description: string, config: MoEConfig, seed
     component: 'router-backward',
     make() {
       const { inputs, params } = forward.make();
-      return { inputs: { ...inputs, grad_topk_weights: randomNormal([TOKENS, config.topK], { seed, name: 'inputs.grad_topk_weights' }) }, params };
+      return { inputs: { ...inputs, grad_topk_weights: randomNormal([TOKENS, config.router.topK], { seed, name: 'inputs.grad_topk_weights' }) }, params };
     },
   };
 }
@@ -30,11 +30,11 @@ export const routerBackwardCases: GoldenCase[] = [
     backwardCase(
       `preset-${preset}`,
       `Backward of the ${preset} router: ${JSON.stringify(ROUTER_PRESETS[preset])}${preset === 'deepseek-v3' ? ', score-correction bias in selection' : ''}.`,
-      { ...base, ...ROUTER_PRESETS[preset], scoreCorrectionBias: preset === 'deepseek-v3', routerBias: preset === 'gpt-oss', naming: preset === 'deepseek-v3' ? 'deepseek' : undefined },
+      { ...base, router: { ...base.router, ...ROUTER_PRESETS[preset], scoreCorrectionBias: preset === 'deepseek-v3', bias: preset === 'gpt-oss' }, naming: preset === 'deepseek-v3' ? 'deepseek' : undefined },
       400 + i,
     ),
   ),
-  backwardCase('sigmoid-sum-no-bias', 'Sigmoid scores, sum-normalised with ε = 1e-20 and ×2.5, without a score-correction bias.', { ...base, ...ROUTER_PRESETS['deepseek-v3'] }, 405),
-  backwardCase('pnorm-2', 'Softmax scores with p-norm (p = 2) weight normalisation.', { ...base, normalization: 'pnorm', pnormP: 2 }, 406),
-  backwardCase('k1-sum', 'k = 1 renormalised: the weight is 1, so the gradient to the logits is exactly 0 (Megatron-LM #894).', { ...base, topK: 1 }, 407),
+  backwardCase('sigmoid-sum-no-bias', 'Sigmoid scores, sum-normalised with ε = 1e-20 and ×2.5, without a score-correction bias.', { ...base, router: { ...base.router, ...ROUTER_PRESETS['deepseek-v3'] } }, 405),
+  backwardCase('pnorm-2', 'Softmax scores with p-norm (p = 2) weight normalisation.', { ...base, router: { topK: 2, normalization: 'pnorm', pnormP: 2 } }, 406),
+  backwardCase('k1-sum', 'k = 1 renormalised: the weight is 1, so the gradient to the logits is exactly 0 (Megatron-LM #894).', { ...base, router: { topK: 1 } }, 407),
 ];
