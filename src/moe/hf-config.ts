@@ -128,6 +128,11 @@ export function moeConfigToHuggingFace(config: MoEConfig): HFConfig {
       break;
     case 'switch':
       hf = { model_type: 'switch_transformers', d_model: c.hiddenSize, num_experts: c.numExperts, d_ff: c.expertIntermediateSize };
+      break;    case 'gpt-oss':
+      hf = { model_type: 'gpt_oss', ...common, num_local_experts: c.numExperts, intermediate_size: c.expertIntermediateSize, swiglu_limit: 7.0 };
+      break;
+    case 'llama4':
+      hf = { model_type: 'llama4_text', ...common, num_local_experts: c.numExperts, intermediate_size: c.expertIntermediateSize };
       break;
   }
   hf.moe_oracle = { ...config };
