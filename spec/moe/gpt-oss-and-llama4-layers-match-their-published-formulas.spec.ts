@@ -109,7 +109,12 @@ describe.each(SPEC_BACKENDS)('gpt-oss and Llama 4 layers ($name backend)', ({ ke
         const params = initMoEParams(config, s.seed);
         const x = randomInput(s.tokens, s.hidden, s.seed, s.scale);
         const out = moeForward(x, params, config);
-        if (Array.from(out.router.margins.data).some((m) => m === 0)) return;
+        // Skip exact ties of the logits themselves (sigmoid scores saturate to 1 and tie far more often:
+        // Llama 4 ranks the logits, so a token whose two best logits differ must pick the larger).
+        for (let t = 0; t < s.tokens; t++) {
+          const row = Array.from(out.router.logits.data.slice(t * s.numExperts, (t + 1) * s.numExperts)).sort((a, b) => b - a);
+          if (row.length > 1 && row[0] === row[1]) return;
+        }
         const expected = naiveLlama4(x, params);
         expectClose(out.output.data, expected, 64 * 2 ** -23 * (maxAbs(expected) + 1e-6));
         // The weight is σ(chosen logit), the top-1 of the logits.
