@@ -84,3 +84,10 @@ export type { Preset } from './params/presets.js';
 export { PRESETS, findPreset } from './params/presets.js';
 export type { ParamsReport } from './params/report.js';
 export { buildReport, renderReport } from './params/report.js';
+
+// losses
+export {
+  loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
+  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+} from './losses/index.js';
+export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';

@@ -5,17 +5,23 @@
  */
 import { ROUTER_PRESETS, route, type RouterConfig } from '../router/router.js';
 import { checkOneOf } from '../tensor/errors.js';
+import { loadBalancingLoss, type LoadBalancingVariant } from '../losses/load-balancing.js';
 import { randomNormal, randomUniform } from '../tensor/prng.js';
 import { integerOption, parseOptions } from './args.js';
 import type { CliCommand } from './main.js';
 
-const HELP = `usage: moe-oracle route [--preset NAME] [--tokens T] [--hidden H] [--experts N] [--k K] [--seed S] [--json]
+/** Load-balancing variants that need no option beyond the routing (see src/losses/load-balancing.ts). */
+const AUX_LOSSES: readonly LoadBalancingVariant[] = ['hf-mixtral', 'switch', 'megatron', 'megatron-seq', 'deepspeed', 'gshard', 'deepseek-v3-seq', 'deepseek-v2-expert'];
+
+const HELP = `usage: moe-oracle route [--preset NAME] [--tokens T] [--hidden H] [--experts N] [--k K] [--seed S] [--aux-loss VARIANT] [--json]
 
 Routes T random tokens (x ~ N(0, 1), named "inputs.x") through a random router
 (gate.weight ~ U(±1/√H)) and prints what each token chose and why.
   --preset   router of a published model: ${Object.keys(ROUTER_PRESETS).join(', ')} (default mixtral)
   --tokens   T (default 4)    --hidden  H (default 16)    --experts  N (default 8)
   --k        experts per token (default 2)                --seed     uint32 (default 0)
+  --aux-loss also print the load-balancing loss of this routing (one group/sequence):
+             ${AUX_LOSSES.join(', ')}
 `;
 
 export const routeCommand: CliCommand = {
@@ -25,7 +31,7 @@ export const routeCommand: CliCommand = {
       args,
       options: {
       preset: { type: 'string' }, tokens: { type: 'string' }, hidden: { type: 'string' }, experts: { type: 'string' },
-      k: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      k: { type: 'string' }, seed: { type: 'string' }, 'aux-loss': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) {
@@ -44,6 +50,8 @@ export const routeCommand: CliCommand = {
     const x = randomNormal([tokens, hidden], { seed, name: 'inputs.x' });
     const weight = randomUniform([experts, hidden], { seed, name: 'gate.weight', low: -bound, high: bound });
     const out = route(x, { weight }, options);
+    const auxVariant = values['aux-loss'] === undefined ? undefined : checkOneOf('--aux-loss', values['aux-loss'], AUX_LOSSES);
+    const auxLoss = auxVariant === undefined ? undefined : loadBalancingLoss(out.logits, out.topkIndices, { variant: auxVariant }).loss;
 
     const perToken = Array.from({ length: tokens }, (_, t) => ({
       token: t,
@@ -53,7 +61,8 @@ export const routeCommand: CliCommand = {
       margin: out.margins.data[t],
     }));
     if (values.json) {
-      io.stdout(JSON.stringify({ preset: presetName, options, tokens: perToken }, (_, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
+      const aux = auxVariant === undefined ? {} : { auxLoss: { variant: auxVariant, value: auxLoss } };
+      io.stdout(JSON.stringify({ preset: presetName, options, tokens: perToken, ...aux }, (_, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
       return 0;
     }
     const fmt = (v: number) => v.toFixed(4);
@@ -69,6 +78,7 @@ export const routeCommand: CliCommand = {
           : `  margin to the best unchosen expert: ${t.margin.toExponential(3)}${t.margin === 0 ? ' (exact tie: the lower index wins)' : ''}\n`,
       );
     }
+    if (auxVariant !== undefined) io.stdout(`\naux loss '${auxVariant}' of this routing: ${auxLoss!.toFixed(6)} (src/losses/load-balancing.ts)\n`);
     return 0;
   },
 };
