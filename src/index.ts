@@ -28,6 +28,11 @@ export type { TopKResult } from './router/topk.js';
 export { topK, rankDescending } from './router/topk.js';
 export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
 export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
+// router variants: expert capacity and token dropping, group-limited selection
+export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, CapacityConfig, ResolvedCapacityConfig, DroppedSlot, CapacityOutput } from './router/capacity.js';
+export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
+export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
+export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';

@@ -28,9 +28,9 @@
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
-import { contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
-import { route } from '../router/router.js';
+import { route, type RouterOutput } from '../router/router.js';
 import { swiGLU } from '../experts/swiglu.js';
 import { ffn } from '../experts/ffn.js';
 import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
@@ -123,6 +123,7 @@ const moe: Component<MoEComponentConfig> = {
       topk_weights: out.router.topkWeights,
       margins: out.router.margins,
       tokens_per_expert: out.tokensPerExpert,
+      ...routingVariantOutputs(out.router),
     };
     if (out.sharedExpertOutput) outputs.shared_expert_output = out.sharedExpertOutput;
     if (out.sharedExpertGate) outputs.shared_expert_gate = out.sharedExpertGate;
@@ -138,6 +139,7 @@ const moe: Component<MoEComponentConfig> = {
       case 'shared_expert_output':
         return c.hiddenSize + c.sharedExpertIntermediateSize;
       case 'topk_weights':
+      case 'combine_weights':
         return router + k;
       default:
         return router;
@@ -145,6 +147,33 @@ const moe: Component<MoEComponentConfig> = {
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
 };
+
+/**
+ * The outputs of the routing variants, present only when the config sets them (so cases without
+ * them keep their files): group-limited selection (group_scores [T, G], chosen_groups [T, topkGroup],
+ * group_margins [T]) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
+ * combine_weights [T, k], drop_margins [T, k], tokens_per_expert_before_drop [N], and for the router
+ * alone tokens_per_expert [N] after dropping).
+ */
+function routingVariantOutputs(out: RouterOutput): TensorMap {
+  const outputs: TensorMap = {};
+  if (out.groups !== undefined) {
+    outputs.group_scores = out.groups.groupScores;
+    outputs.chosen_groups = out.groups.chosenGroups;
+    outputs.group_margins = out.groups.groupMargins;
+  }
+  if (out.capacity !== undefined) {
+    const c = out.capacity;
+    outputs.expert_capacity = intTensor([c.capacity], [1]);
+    outputs.kept_mask = c.keptMask;
+    outputs.position_in_expert = c.positionInExpert;
+    outputs.combine_weights = c.combineWeights;
+    outputs.drop_margins = c.dropMargins;
+    outputs.tokens_per_expert_before_drop = c.tokensPerExpertBeforeDrop;
+    outputs.tokens_per_expert = c.tokensPerExpert;
+  }
+  return outputs;
+}
 
 const router: Component<MoEComponentConfig> = {
   name: 'router',
@@ -154,11 +183,11 @@ const router: Component<MoEComponentConfig> = {
   run(config, inputs, params, routingOverride) {
     const c = resolveMoEConfig(config.layer);
     const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
-    return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins };
+    return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
   reductionLength(config, output) {
     const c = resolveMoEConfig(config.layer);
-    return c.hiddenSize + c.numExperts + (output === 'topk_weights' ? c.router.topK : 0);
+    return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
 };

@@ -34,10 +34,10 @@ export interface HfLayerOptions {
 }
 
 /**
- * The one place that refuses what the MoE layer cannot run yet, each with the key that asks for it.
- * The routing-variants work lifts these as the layer learns each one: gpt-oss experts (once
- * `'gpt-oss'` is in EXPERT_KINDS this passes by itself), group-limited routing, expert capacity and
- * router jitter.
+ * The one place that refuses what the MoE layer config does not carry from config.json yet, each
+ * with the key that asks for it: gpt-oss experts (once `'gpt-oss'` is in EXPERT_KINDS this passes by
+ * itself), group-limited routing and Switch's expert capacity (the router now runs both: mapping
+ * `HfMoeBlock.groups` / `expertCapacity` to `RouterConfig.groups` / `capacity` lifts these), router jitter.
  */
 function refuseWhatTheLayerCannotRun(block: HfMoeBlock, where: string, routerOnly: boolean): void {
   const fail = (key: string, expected: string, actual: string): never => {
@@ -47,14 +47,14 @@ function refuseWhatTheLayerCannotRun(block: HfMoeBlock, where: string, routerOnl
     fail('model_type', `a model whose experts are one of the layer's expert kinds ${EXPERT_KINDS.join(', ')} (the '${block.expertKind}' expert kind is not implemented yet)`, JSON.stringify(block.modelType));
   }
   if (block.groups !== null && block.groups.topkGroup < block.groups.numGroups) {
-    fail('topk_group', `n_group (${block.groups.numGroups}): group-limited routing is not implemented yet`, String(block.groups.topkGroup));
+    fail('topk_group', `n_group (${block.groups.numGroups}): group-limited routing is not read from config.json into the layer config yet`, String(block.groups.topkGroup));
   }
   if (block.expertCapacity !== null) {
-    fail('expert_capacity', 'no capacity limit: capacity routing (dropping tokens beyond expert_capacity) is not implemented yet; transformers applies it always, default 64', String(block.expertCapacity));
+    fail('expert_capacity', 'no capacity limit: Switch\'s fixed expert_capacity (transformers applies it always, default 64) is not read from config.json into the layer config yet', String(block.expertCapacity));
   }
   if (block.routerJitterNoise !== 0) {
     const key = block.modelType === 'dbrx' ? 'ffn_config.moe_jitter_eps' : 'router_jitter_noise';
-    fail(key, '0: router jitter is not implemented yet (transformers applies it only in training, so 0 reads the same model for inference)', String(block.routerJitterNoise));
+    fail(key, '0: router jitter is not modelled (transformers applies it only in training, so 0 reads the same model for inference)', String(block.routerJitterNoise));
   }
 }
 
