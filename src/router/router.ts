@@ -115,7 +115,9 @@ export interface RouterOutput {
 }
 
 /** A router config with defaults filled in and every value checked; absent variants are null. */
-export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity' | 'noise'>> & {
+export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity' | 'noise' | 'selectOn'>> & {
+  /** Filled in by resolveRouterConfig ('scores' unless set). */
+  selectOn?: 'scores' | 'logits';
   groups?: GroupLimitedConfig;
   capacity?: ResolvedCapacityConfig;
   noise?: ResolvedNoiseConfig;
@@ -132,7 +134,6 @@ export const ROUTER_PRESETS = {
   'gpt-oss': { scoring: 'softmax', normalization: 'softmax-topk' },
   'deepseek-v2': { scoring: 'softmax', normalization: 'none' },
   'deepseek-v3': { scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 },
-  llama4: { scoring: 'sigmoid', normalization: 'none', selectOn: 'logits' },
 } as const satisfies Record<string, Omit<RouterConfig, 'topK'>>;
 
 const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity', 'noise', 'selectOn'];
