@@ -78,6 +78,13 @@ muts = [
  ("gpt-oss interleaved gate/up columns", "src/experts/gpt-oss.ts", "const column = (j: number, which: 0 | 1) => (layout === 'interleaved' ? 2 * j + which : which * I + j);", "const column = (j: number, which: 0 | 1) => which * I + j;", "spec/moe/gpt-oss-and-llama4-layers-match-their-published-formulas.spec.ts -t gpt-oss"),
  ("Llama 4 weights the expert input", "src/moe/layer.ts", "const onInput = layer.config.routerWeightOn === 'input';", "const onInput = false;", "spec/moe/gpt-oss-and-llama4-layers-match-their-published-formulas.spec.ts -t 'Llama 4'"),
  ("Llama 4 selects on logits", "src/router/router.ts", "let selection = config.normalization === 'softmax-topk' || config.selectOn === 'logits' ? logits : scores;", "let selection = config.normalization === 'softmax-topk' ? logits : scores;", "spec/moe/gpt-oss-and-llama4-layers-match-their-published-formulas.spec.ts -t 'Llama 4'"),
+  ("hf: DeepSeek-V3 groups read as noaux_tc", "src/hf/layer-config.ts", "block.groups.groupScore === 'top2-sum' ? 'noaux_tc' : 'group_limited_greedy'", "block.groups.groupScore === 'top2-sum' ? 'group_limited_greedy' : 'noaux_tc'", "spec/hf/real-configs-read-into-the-layer-config-field-by-field.spec.ts -t DeepSeek"),
+ ("hf: Switch drops to 0 by default (transformers since #37123)", "src/hf/layer-config.ts", "dropped: options.switchDroppedTokens ?? 'zero'", "dropped: options.switchDroppedTokens ?? 'pass-through'", "spec/hf/real-configs-read-into-the-layer-config-field-by-field.spec.ts -t switch-base-8"),
+ ("hf: router jitter off for inference", "src/hf/layer-config.ts", "seed: 0, enabled: false }", "seed: 0, enabled: true }", "spec/hf/mistyped-or-impossible-keys-are-errors-naming-the-key.spec.ts -t jitter"),
+ ("hf: family keys write n_group", "src/hf/layer-config.ts", "n_group: groups?.numGroups ?? 1,", "n_group: 1,", "spec/hf/routing-variants-written-as-family-keys-read-back-as-the-same-layer.spec.ts"),
+ ("hf: Llama 4 weights the expert input", "src/hf/moe-block.ts", "        routerWeightOn: 'input',\n", "", "spec/hf/real-configs-read-into-the-layer-config-field-by-field.spec.ts -t Llama"),
+ ("params: gpt-oss attention sinks", "src/hf/attention.ts", "sinks: true };", "sinks: false };", "spec/params/gpt-oss-and-llama4-count-in-closed-form.spec.ts -t gpt-oss"),
+ ("params: Llama 4 interleaved MoE layers", "src/hf/model.ts", "(listed === null ? multiplesIn(from + 1, to + 1, step)", "(listed === null ? multiplesIn(from + 1, to + 1, 1)", "spec/params/gpt-oss-and-llama4-count-in-closed-form.spec.ts -t Llama"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:
