@@ -78,6 +78,9 @@ muts = [
  ("gpt-oss interleaved gate/up columns", "src/experts/gpt-oss.ts", "const column = (j: number, which: 0 | 1) => (layout === 'interleaved' ? 2 * j + which : which * I + j);", "const column = (j: number, which: 0 | 1) => which * I + j;", "spec/moe/gpt-oss-and-llama4-layers-match-their-published-formulas.spec.ts -t gpt-oss"),
  ("Llama 4 weights the expert input", "src/moe/layer.ts", "const onInput = layer.config.routerWeightOn === 'input';", "const onInput = false;", "spec/moe/gpt-oss-and-llama4-layers-match-their-published-formulas.spec.ts -t 'Llama 4'"),
  ("Llama 4 selects on logits", "src/router/router.ts", "let selection = config.normalization === 'softmax-topk' || config.selectOn === 'logits' ? logits : scores;", "let selection = config.normalization === 'softmax-topk' ? logits : scores;", "spec/moe/gpt-oss-and-llama4-layers-match-their-published-formulas.spec.ts -t 'Llama 4'"),
+ ("noisy load: thresholds of in and out experts", "src/losses/load.ts", "const j = row[e] > row[expertIn] ? expertIn : expertOut;", "const j = row[e] > row[expertIn] ? expertOut : expertIn;", "spec/losses/noisy-top-k-load-loss-matches-torch-and-finite-differences.spec.ts"),
+ ("noisy load: gradient through the threshold", "src/losses/load.ts", "      gradClean[j] -= gradP * density[i];\n", "", "spec/losses/noisy-top-k-load-loss-matches-torch-and-finite-differences.spec.ts"),
+ ("noisy load: davidmrau's unbiased variance", "src/losses/load.ts", "squaredCoefficientOfVariation(load, experts - 1, 1e-10)", "squaredCoefficientOfVariation(load, experts, 1e-10)", "spec/losses/noisy-top-k-load-loss-matches-torch-and-finite-differences.spec.ts -t 'worked example'"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

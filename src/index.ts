@@ -100,5 +100,7 @@ export { buildReport, renderReport } from './params/report.js';
 export {
   loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
   updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+  noisyTopKLoadLoss, NOISY_LOAD_SOURCES,
 } from './losses/index.js';
+export type { NoisyTopKLoadOptions, NoisyTopKLoadResult, NoisyLoadSource } from './losses/index.js';
 export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';
