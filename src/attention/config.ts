@@ -98,7 +98,8 @@ export interface StandardAttentionConfig {
   numKeyValueHeads?: number;
   /** d [head_dim], even. */
   headDim: number;
-  rope?: RopeConfig;
+  /** RoPE on the whole head; null: no positional rotation (a NoPE layer, used to compare MLA without a rope part). */
+  rope?: RopeConfig | null;
   /** [attention_bias]: biases on q, k, v and o; default false. */
   attentionBias?: boolean;
 }
@@ -117,7 +118,7 @@ export interface ResolvedMLAConfig extends Required<Omit<MLAConfig, 'rope'>> {
 }
 
 export interface ResolvedStandardAttentionConfig extends Required<Omit<StandardAttentionConfig, 'rope'>> {
-  rope: ResolvedRopeConfig;
+  rope: ResolvedRopeConfig | null;
 }
 
 export type ResolvedAttentionConfig = ResolvedMLAConfig | ResolvedStandardAttentionConfig;
@@ -197,7 +198,7 @@ export function resolveStandardAttentionConfig(config: StandardAttentionConfig):
     numHeads,
     numKeyValueHeads,
     headDim: checkEven('config.headDim', checkInteger('config.headDim', config.headDim, 2)),
-    rope: resolveRope(config.rope, 'half'),
+    rope: config.rope === null ? null : resolveRope(config.rope, 'half'),
     attentionBias: checkBoolean('config.attentionBias', config.attentionBias, false),
   };
 }

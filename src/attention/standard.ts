@@ -54,10 +54,11 @@ const maybe = (kernels: Kernels, t: Tensor | undefined) => (t === undefined ? un
 /** Stage 1: rotated queries [n, T, d] and the new cache rows [T, 2·n_kv·d]. */
 export function projectStandard(kernels: Kernels, c: ResolvedStandardAttentionConfig, w: StandardAttentionWeights, x: DeviceTensor, positions: Int32Array): { queries: DeviceTensor; newRows: DeviceTensor } {
   const d = c.headDim;
-  const rotation = ropeRotation(c.rope, d, positions);
+  const rope = c.rope;
+  const rotate = (t: DeviceTensor) => (rope === null ? t : kernels.rope(t, ropeRotation(rope, d, positions)));
   const heads = { start: 0, width: d, stride: d };
-  const queries = kernels.rope(kernels.splitHeads(kernels.linear(x, kernels.upload(w.q), maybe(kernels, w.qBias)), c.numHeads, heads), rotation);
-  const keys = kernels.mergeHeads(kernels.rope(kernels.splitHeads(kernels.linear(x, kernels.upload(w.k), maybe(kernels, w.kBias)), c.numKeyValueHeads, heads), rotation));
+  const queries = rotate(kernels.splitHeads(kernels.linear(x, kernels.upload(w.q), maybe(kernels, w.qBias)), c.numHeads, heads));
+  const keys = kernels.mergeHeads(rotate(kernels.splitHeads(kernels.linear(x, kernels.upload(w.k), maybe(kernels, w.kBias)), c.numKeyValueHeads, heads)));
   const values = kernels.linear(x, kernels.upload(w.v), maybe(kernels, w.vBias));
   return { queries, newRows: kernels.concatLastAxis([keys, values]) };
 }
