@@ -58,18 +58,7 @@ export function rowsOf(x: Tensor, from: number, to: number): Tensor {
   return tensor(x.data.slice(from * H, to * H), [to - from, H]);
 }
 
-/**
- * Reduction length K of an attention output along its longest chain of reductions (the tolerance
- * model sums them, src/golden/tolerance.ts): the query projections, the latent expansion or
- * absorption, the scores, the softmax and weighted sum over L keys, and the output projection.
- */
-export function attentionReductionLength(config: AttentionConfig, keys: number): number {
-  if (config.kind === 'mla') {
-    const q = config.hiddenSize + (config.qLoraRank ?? 0);
-    return q + config.kvLoraRank + Math.max(config.qkNopeHeadDim, config.kvLoraRank) + config.qkRopeHeadDim + 2 * keys + config.numHeads * config.vHeadDim;
-  }
-  return config.hiddenSize + config.headDim + 2 * keys + config.numHeads * config.headDim;
-}
+export { attentionReductionLength } from '../../src/golden/attention-component.js';
 
 /** RMS of a tensor's values. */
 export function rms(values: ArrayLike<number>): number {

@@ -17,6 +17,9 @@
  *   softmax     logits [R, C] —                                       probs, logsumexp
  *   rmsnorm     x [T, H]      weight [H]                              y
  *   activation  x [any]       —                                       sigmoid, silu, relu, gelu, gelu_tanh
+ *   attention   x [T, H]      MLA or MHA/GQA/MQA names (attention/      y; one pass: attention_weights [n, T, T];
+ *               (+ block_table  params.ts)                             decoding: cache_c_kv, cache_k_rope (MLA)
+ *                I32, paged)                                           or cache_keys, cache_values
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
@@ -30,6 +33,7 @@ import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
 import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
 import { moeForward, routerParamsOf } from '../moe/layer.js';
 import { requireParam, type StateDict } from '../moe/params.js';
+import { attentionComponent } from './attention-component.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -60,7 +64,7 @@ export interface Component<C = unknown> {
   routing?: RoutingOutputs;
 }
 
-export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation';
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'attention';
 
 function objectConfig(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
@@ -219,7 +223,7 @@ const activation: Component<Record<string, never>> = {
 
 /** Every component, by name. */
 export const COMPONENTS: Record<ComponentName, Component<any>> = {
-  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation,
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, attention: attentionComponent,
 };
 
 /** Looks a component up by name. */

@@ -6,5 +6,6 @@ import type { GoldenCase } from '../case.js';
 import { moeCases } from './moe.js';
 import { opCases } from './ops.js';
 import { routerCases } from './router.js';
+import { attentionCases } from './attention.js';
 
-export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases];
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...attentionCases];
