@@ -35,6 +35,12 @@ describe.each(SPEC_BACKENDS)('paged cache equals contiguous cache ($name backend
           }
           const [pagedParts, contiguousParts] = [cacheContents(paged), cacheContents(contiguous)];
           for (const name of Object.keys(contiguousParts)) expect(Array.from(pagedParts[name].data)).toEqual(Array.from(contiguousParts[name].data));
+          // the documented layout (vLLM, FlashMLA): token t is row blockTable[⌊t/b⌋]·b + t mod b of the pool
+          const width = contiguous.layout.rowWidth;
+          for (let t = 0; t < c.tokens; t++) {
+            const row = paged.blockTable[Math.floor(t / blockSize)] * blockSize + (t % blockSize);
+            expect(Array.from(paged.pool.subarray(row * width, (row + 1) * width))).toEqual(Array.from(contiguous.rows.subarray(t * width, (t + 1) * width)));
+          }
         },
       ),
       { numRuns: 40 },
