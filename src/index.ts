@@ -28,6 +28,11 @@ export type { TopKResult } from './router/topk.js';
 export { topK, rankDescending } from './router/topk.js';
 export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
 export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
+// router variants: expert capacity and token dropping, group-limited selection
+export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, CapacityConfig, ResolvedCapacityConfig, DroppedSlot, CapacityOutput } from './router/capacity.js';
+export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
+export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
+export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';
@@ -77,6 +82,13 @@ export type { Preset } from './params/presets.js';
 export { PRESETS, findPreset } from './params/presets.js';
 export type { ParamsReport } from './params/report.js';
 export { buildReport, renderReport } from './params/report.js';
+
+// losses
+export {
+  loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
+  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+} from './losses/index.js';
+export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';
 
 // attention: MLA (naive and weight-absorbed), MHA / GQA / MQA, KV caches (contiguous and paged), cache arithmetic
 export type { RopeLayout, RopeRotation } from './backends/kernels.js';

@@ -6,6 +6,9 @@ import type { GoldenCase } from '../case.js';
 import { moeCases } from './moe.js';
 import { opCases } from './ops.js';
 import { routerCases } from './router.js';
+import { routingCases } from './routing.js';
+import { lossCases } from './losses.js';
+import { routerBackwardCases } from './router-backward.js';
 import { attentionCases } from './attention.js';
 
-export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...attentionCases];
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases, ...attentionCases];
