@@ -52,7 +52,16 @@ export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';
 export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
 export { moeForward, moeForwardAsync, routerParamsOf } from './moe/layer.js';
-export { MOE_MODEL_TYPES, moeConfigFromHuggingFace, moeConfigToHuggingFace } from './moe/hf-config.js';
+
+// hf: the one reader of Hugging Face config.json files (the MoE block, the layer config, attention, the whole model)
+export type { HfModelType, HfMoeModelType, HfExpertKind, HfExpertGroups, HfMoeBlock } from './hf/moe-block.js';
+export { HF_MODEL_TYPES, HF_MOE_MODEL_TYPES, readHfMoeBlock } from './hf/moe-block.js';
+export type { HfLayerOptions, HfLayerFamily } from './hf/layer-config.js';
+export { moeConfigFromHuggingFace, moeConfigToHuggingFace, stringifyHfConfig } from './hf/layer-config.js';
+export type { HfAttention, HfRope, HfRopeScaling } from './hf/attention.js';
+export { readHfAttention } from './hf/attention.js';
+export type { ModelDescription } from './hf/model-description.js';
+export { readHfModel, PARAMS_MODEL_TYPES } from './hf/model.js';
 
 // golden: the safetensors format, case families, tolerance model, run and verify
 export type { SafetensorsDtype, SafetensorsFile } from './golden/safetensors.js';
@@ -72,8 +81,6 @@ export type { VerifyOptions, VerifyReport } from './golden/verify.js';
 export { verify } from './golden/verify.js';
 
 // params: parameter, FLOP and memory calculators, presets
-export type { ModelDescription } from './params/config.js';
-export { readHfConfig, PARAMS_MODEL_TYPES } from './params/hf-config.js';
 export type { CountOptions, ParameterCounts } from './params/count.js';
 export { countParameters } from './params/count.js';
 export type { ModelCosts, Dtype } from './params/cost.js';
@@ -106,3 +113,4 @@ export type { KVCacheShape, KVCacheSize } from './attention/kv-cache-size.js';
 export { kvCacheShapeOf, kvCacheElementsPerTokenPerLayer, kvCacheSize } from './attention/kv-cache-size.js';
 export type { KVCacheComparisonRow } from './attention/kv-cache-table.js';
 export { deepSeekKVCacheComparison, renderKVCacheComparison } from './attention/kv-cache-table.js';
+export { attentionConfigFromHuggingFace } from './attention/hf-config.js';

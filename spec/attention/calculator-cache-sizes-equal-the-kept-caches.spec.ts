@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attention, cacheContents, countParameters, createAttentionCache, createPagedAttentionCache, findPreset, kvCacheElementsPerTokenPerLayer,
-  kvCacheShapeOf, kvCacheSize, modelCosts, readHfConfig,
+  kvCacheShapeOf, kvCacheSize, modelCosts, readHfModel,
 } from '../../src/index.js';
 import { anyConfig, attentionCase, materialise, rowsOf } from './arbitraries.js';
 
@@ -37,7 +37,7 @@ describe('calculator cache sizes equal the caches the code keeps', () => {
 
   it.each(['deepseek-v2', 'deepseek-v2-lite', 'deepseek-v3', 'mixtral-8x7b'])('the params calculator of %s uses the same arithmetic', (name) => {
     const preset = findPreset(name)!;
-    const model = readHfConfig(preset.config);
+    const model = readHfModel(preset.config);
     const counts = countParameters(model);
     const costs = modelCosts(model, counts, 4096);
     const cfg = preset.config as Record<string, number>;

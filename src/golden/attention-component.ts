@@ -4,7 +4,8 @@
  * tokens followed by token-by-token decoding through a contiguous or paged cache.
  *
  *   config   { attention: AttentionConfig, form: 'naive' | 'absorbed', prefillTokens: P | null,
- *              paged: { blockSize, numBlocks } | null }, stored with Hugging Face keys beside it
+ *              paged: { blockSize, numBlocks } | null }, stored with Hugging Face keys beside it;
+ *            or a Hugging Face config.json (read by src/attention/hf-config.ts): one naive pass
  *   inputs   x [T, H]; block_table [⌈T / blockSize⌉] (I32) for a paged cache
  *   params   the layer's Hugging Face names (src/attention/params.ts)
  *   outputs  y [T, H]; one pass: attention_weights [n, T, T]; decoding: the final cache by part,
@@ -14,6 +15,7 @@ import { attention } from '../attention/attention.js';
 import { cacheContents, createAttentionCache, createPagedAttentionCache, type AttentionCache } from '../attention/cache.js';
 import { resolveAttentionConfig, type AttentionConfig } from '../attention/config.js';
 import { MLA_FORMS, type MLAForm } from '../attention/mla.js';
+import { attentionConfigFromHuggingFace } from '../attention/hf-config.js';
 import { checkInteger, checkOneOf, checkPlainObject, MoEOracleError, describe } from '../tensor/errors.js';
 import { tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import type { Component, TensorMap } from './components.js';
@@ -45,6 +47,8 @@ export function attentionReductionLength(config: AttentionConfig, keys: number):
 function parseAttentionCaseConfig(json: unknown): AttentionCaseConfig {
   const stored = json as Record<string, unknown>;
   const o = (typeof stored === 'object' && stored !== null && 'moe_oracle' in stored ? stored.moe_oracle : stored) as Record<string, unknown>;
+  // A Hugging Face config.json (`run attention --config config.json`): one naive pass.
+  if (typeof o === 'object' && o !== null && 'model_type' in o) return { attention: attentionConfigFromHuggingFace(o), form: 'naive', prefillTokens: null, paged: null };
   checkPlainObject('config', o, ['attention', 'form', 'prefillTokens', 'paged']);
   resolveAttentionConfig(o.attention as AttentionConfig);
   const form = checkOneOf('config.form', o.form ?? 'naive', MLA_FORMS);

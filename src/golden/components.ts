@@ -38,7 +38,7 @@ import { swiGLU } from '../experts/swiglu.js';
 import { ffn } from '../experts/ffn.js';
 import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
-import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
+import { HF_LAYER_FAMILIES, moeConfigFromHuggingFace, moeConfigToHuggingFace, type HfLayerFamily } from '../hf/layer-config.js';
 import { moeForward, routerParamsOf } from '../moe/layer.js';
 import { requireParam, type StateDict } from '../moe/params.js';
 import { importanceLoss, type ImportanceOptions } from '../losses/importance.js';
@@ -91,21 +91,34 @@ function input(inputs: TensorMap, name: string, kind: 'float32' | 'int32' = 'flo
   return t as Tensor;
 }
 
-/** An MoE config given as MoEConfig keys, or as a Hugging Face config.json (model_type …). */
-function parseMoEConfig(json: unknown): MoEConfig {
-  const object = objectConfig(json);
-  if ('model_type' in object || 'moe_oracle' in object) return moeConfigFromHuggingFace(object);
-  resolveMoEConfig(object as unknown as MoEConfig);
-  return object as unknown as MoEConfig;
+/**
+ * The config of the moe and router components: the layer, and the Hugging Face family its keys were
+ * given in (null: none), so that `run` and the golden writer store it in the same family's keys.
+ */
+export interface MoEComponentConfig {
+  layer: MoEConfig;
+  family: HfLayerFamily | null;
 }
 
-const moe: Component<MoEConfig> = {
+/** An MoE config given as MoEConfig keys, or as a Hugging Face config.json (model_type …, and/or moe_oracle). */
+function parseMoEConfig(json: unknown, routerOnly: boolean): MoEComponentConfig {
+  const object = objectConfig(json);
+  if ('model_type' in object || 'moe_oracle' in object) {
+    const layer = moeConfigFromHuggingFace(object, { routerOnly });
+    const family = (HF_LAYER_FAMILIES as readonly unknown[]).includes(object.model_type) ? (object.model_type as HfLayerFamily) : null;
+    return { layer, family };
+  }
+  resolveMoEConfig(object as unknown as MoEConfig);
+  return { layer: object as unknown as MoEConfig, family: null };
+}
+
+const moe: Component<MoEComponentConfig> = {
   name: 'moe',
   summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
-  parseConfig: parseMoEConfig,
-  configToJson: (config) => moeConfigToHuggingFace(config),
+  parseConfig: (json) => parseMoEConfig(json, false),
+  configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
   run(config, inputs, params, routingOverride) {
-    const out = moeForward(input(inputs, 'x'), params, config, { routingOverride });
+    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride });
     const outputs: TensorMap = {
       y: out.output,
       router_logits: out.router.logits,
@@ -121,7 +134,7 @@ const moe: Component<MoEConfig> = {
     return outputs;
   },
   reductionLength(config, output) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const k = c.mode === 'dense' ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
     switch (output) {
@@ -166,18 +179,18 @@ function routingVariantOutputs(out: RouterOutput): TensorMap {
   return outputs;
 }
 
-const router: Component<MoEConfig> = {
+const router: Component<MoEComponentConfig> = {
   name: 'router',
   summary: 'the router alone: logits, scores, top-k, weights, margins',
-  parseConfig: parseMoEConfig,
-  configToJson: (config) => moeConfigToHuggingFace(config),
+  parseConfig: (json) => parseMoEConfig(json, true),
+  configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
   run(config, inputs, params, routingOverride) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
   reductionLength(config, output) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
@@ -307,13 +320,13 @@ const losses: Component<LossesConfig> = {
   },
 };
 
-const routerBackwardComponent: Component<MoEConfig> = {
+const routerBackwardComponent: Component<MoEComponentConfig> = {
   name: 'router-backward',
   summary: "the router's backward: dL/d(topk weights) to logits, gate.weight and x",
-  parseConfig: parseMoEConfig,
-  configToJson: (config) => moeConfigToHuggingFace(config),
+  parseConfig: (json) => parseMoEConfig(json, true),
+  configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
   run(config, inputs, params, routingOverride) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const x = input(inputs, 'x');
     const routerParams = routerParamsOf(params, c);
     const out = route(x, routerParams, c.router, { routingOverride });
@@ -327,7 +340,7 @@ const routerBackwardComponent: Component<MoEConfig> = {
     return outputs;
   },
   reductionLength(config, output) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const router = c.hiddenSize + c.numExperts;
     if (output === 'grad_gate_weight' || output === 'grad_gate_bias') return router + c.router.topK + 64; // sums over the T ≤ 64 tokens of the golden cases
     if (output === 'grad_x') return router + c.router.topK + c.numExperts;

@@ -24,7 +24,7 @@
  */
 import { checkInteger } from '../tensor/errors.js';
 import { kvCacheElementsPerTokenPerLayer } from '../attention/kv-cache-size.js';
-import type { AttentionSpec, ModelDescription } from './config.js';
+import type { AttentionSpec, ModelDescription } from '../hf/model-description.js';
 import type { ParameterCounts } from './count.js';
 import { bytesPerDtype, type Dtype } from './dtype.js';
 
