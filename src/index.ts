@@ -33,6 +33,9 @@ export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, Capaci
 export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
 export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
 export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
+// router variants: noise (jitter on the router's input, noisy top-k)
+export type { NoiseKind, JitterNoiseConfig, NoisyTopKConfig, NoiseConfig, ResolvedNoiseConfig, NoiseOutput } from './router/noise.js';
+export { NOISE_KINDS, resolveNoiseConfig, jitterMultipliers, routerInputOf, softplus, noisyLogitsOf } from './router/noise.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';
@@ -42,11 +45,14 @@ export { swiGLU, fromGateUpDown } from './experts/swiglu.js';
 export type { FFNParams } from './experts/ffn.js';
 export { ffn } from './experts/ffn.js';
 export { splitIntoFineGrainedExperts } from './experts/fine-grained.js';
+export type { GptOssExpertParams } from './experts/gpt-oss.js';
+export { gptOssExpert, splitFusedExpert, GPT_OSS_ALPHA, GPT_OSS_LIMIT } from './experts/gpt-oss.js';
+export { FFN_ACTIVATIONS } from './experts/kind.js';
 
 // moe: the layer, its config, its parameter names and initialisation
 export type { MoEConfig, ResolvedMoEConfig, NamingScheme } from './moe/config.js';
 export { NAMING_SCHEMES, resolveMoEConfig } from './moe/config.js';
-export type { ExpertNames, MoEParameterNames } from './moe/names.js';
+export type { ExpertNames, FusedExpertNames, MoEParameterNames } from './moe/names.js';
 export { moeParameterNames } from './moe/names.js';
 export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';

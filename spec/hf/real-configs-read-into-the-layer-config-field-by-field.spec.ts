@@ -88,16 +88,17 @@ describe('the layer config of a published config.json', () => {
     expect(layer({ ...dbrx, ffn_config: { ...dbrx.ffn_config, moe_normalize_expert_weights: null } }).router.normalization).toBe('none');
   });
 
-  it('gpt-oss-20b: every MoE key read (router bias, softmax over the top-4 logits, 32 experts of 2880, swiglu_limit 7); the expert kind is refused by the layer, the router alone is read', () => {
+  it('gpt-oss-20b: every MoE key read (router bias, softmax over the top-4 logits, 32 experts of 2880, swiglu_limit 7); the layer reads it with gpt-oss experts, the router alone too', () => {
     const block = readHfMoeBlock(GPT_OSS_20B);
     expect(block).toMatchObject({
       hiddenSize: 2880, numExperts: 32, topK: 4, expertKind: 'gpt-oss', expertIntermediateSize: 2880, expertBias: true, swigluLimit: 7,
       router: { scoring: 'softmax', normalization: 'softmax-topk', bias: true, scoreCorrectionBias: false, routedScalingFactor: 1 },
       sharedExperts: null, groups: null, expertCapacity: null, routerJitterNoise: 0,
     });
-    const error = errorOf(() => moeConfigFromHuggingFace(GPT_OSS_20B));
-    expect(error.argument).toBe('config.model_type');
-    expect(error.message).toContain("'gpt-oss' expert kind");
+    // The layer runs gpt-oss experts (src/experts/gpt-oss.ts), so the whole block is read, with the fused naming.
+    expect(resolveMoEConfig(moeConfigFromHuggingFace(GPT_OSS_20B))).toMatchObject({
+      hiddenSize: 2880, numExperts: 32, expertIntermediateSize: 2880, expertKind: 'gpt-oss', naming: 'gpt-oss', router: { topK: 4, normalization: 'softmax-topk', bias: true },
+    });
     expect(resolveMoEConfig(moeConfigFromHuggingFace(GPT_OSS_20B, { routerOnly: true })).router).toEqual(
       resolveMoEConfig({ hiddenSize: 1, numExperts: 32, expertIntermediateSize: 1, router: { topK: 4, normalization: 'softmax-topk', bias: true } }).router,
     );

@@ -2,7 +2,12 @@
 // hold Mixtral, DeepSeek, Qwen, DBRX and OLMoE): the keys of the released files, as published on the
 // Hugging Face hub.
 
-/** https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json (quantization_config and layer_types shortened). */
+/**
+ * After https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json (quantization_config and layer_types
+ * shortened). Transcribed without network access to the hub; the MoE, attention and RoPE values were
+ * checked against public code that pins them (vLLM-based loaders asserting hidden 2880, 24 layers, 32
+ * experts, k 4, swiglu_limit 7.0; test fixtures copying its yarn rope_scaling and head counts).
+ */
 export const GPT_OSS_20B = {
   architectures: ['GptOssForCausalLM'],
   attention_bias: true,
@@ -37,7 +42,11 @@ export const GPT_OSS_20B = {
   vocab_size: 201088,
 };
 
-/** https://huggingface.co/google/switch-base-8/blob/main/config.json */
+/**
+ * After https://huggingface.co/google/switch-base-8/blob/main/config.json, transcribed without network
+ * access to the hub (d_model 768, d_ff 3072, 8 experts, expert_capacity 64 as in transformers'
+ * SwitchTransformersConfig docs and tests; tie_word_embeddings left out as uncertain).
+ */
 export const SWITCH_BASE_8 = {
   add_router_probs: false,
   architectures: ['SwitchTransformersForConditionalGeneration'],

@@ -155,7 +155,8 @@ const moe: Component<MoEComponentConfig> = {
 /**
  * The outputs of the routing variants, present only when the config sets them (so cases without
  * them keep their files): group-limited selection (group_scores [T, G], chosen_groups [T, topkGroup],
- * group_margins [T]) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
+ * group_margins [T]), noise (router_jitter [T, H] multipliers; or router_noise [T, N] ε,
+ * router_noise_stddev [T, N], noisy_logits [T, N] H) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
  * combine_weights [T, k], drop_margins [T, k], tokens_per_expert_before_drop [N], and for the router
  * alone tokens_per_expert [N] after dropping).
  */
@@ -165,6 +166,13 @@ function routingVariantOutputs(out: RouterOutput): TensorMap {
     outputs.group_scores = out.groups.groupScores;
     outputs.chosen_groups = out.groups.chosenGroups;
     outputs.group_margins = out.groups.groupMargins;
+  }
+  if (out.noise !== undefined) {
+    const n = out.noise;
+    if (n.jitter !== undefined) outputs.router_jitter = n.jitter;
+    if (n.noise !== undefined) outputs.router_noise = n.noise;
+    if (n.noiseStddev !== undefined) outputs.router_noise_stddev = n.noiseStddev;
+    if (n.noisyLogits !== undefined) outputs.noisy_logits = n.noisyLogits;
   }
   if (out.capacity !== undefined) {
     const c = out.capacity;
@@ -217,7 +225,7 @@ const topk: Component<TopKConfig> = {
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
 };
 
-interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: ExpertKind }
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: Exclude<ExpertKind, 'gpt-oss'> }
 const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
@@ -227,7 +235,7 @@ const expert: Component<ExpertConfig> = {
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
-      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS.filter((kind) => kind !== 'gpt-oss')), // gpt-oss experts: through the moe component
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),

@@ -72,7 +72,8 @@ function layerConfigOf(block: HfMoeBlock, routerOnly: boolean): MoEConfig {
     sharedExpertIntermediateSize: shared?.intermediateSize ?? 0,
     sharedExpertGate: shared?.gate ?? false,
   };
-  if (expertKind !== 'swiglu') config.naming = 'switch';
+  if (expertKind === 'gpt-oss') config.naming = 'gpt-oss';
+  else if (expertKind !== 'swiglu') config.naming = 'switch';
   else if (block.modelType === 'mixtral' || block.modelType === 'dbrx' || block.modelType === 'gpt_oss') config.naming = 'mixtral';
   else if (block.modelType.startsWith('deepseek')) config.naming = 'deepseek';
   else config.naming = 'qwen2-moe';
