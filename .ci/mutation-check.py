@@ -93,6 +93,8 @@ muts = [
  ("attention: async twin gives the same bits", "src/attention/attention.ts", "return assemble(await kernels.read(result.output), await kernels.read(result.weights));", "return assemble(await kernels.read(result.output), await kernels.read(kernels.maskedSoftmax(result.weights, { scale: 1 })));", "spec/attention/async-entry-gives-the-same-bits.spec.ts"),
  ("attention: hf-interleave attends as interleaved", "src/backends/cpu/rope.ts", "const [readU, readV] = layout === 'half' ? [i, i + half] : [2 * i, 2 * i + 1];", "const [readU, readV] = layout !== 'interleaved' ? [i, i + half] : [2 * i, 2 * i + 1];", "spec/attention/rope-shift-leaves-attention-weights-unchanged.spec.ts -t hf-interleave"),
  ("attention: odd rope dim rejected", "src/attention/config.ts", "if (value % 2 !== 0) throw", "if (value % 2 === 3) throw", "spec/attention/bad-configs-raise-moe-oracle-error.spec.ts"),
+ ("attention: MLA equals the torch transcription of HF DeepseekV3Attention (rotation direction)", "src/backends/cpu/rope.ts", "out[row + writeU] = u * cos - v * sin;", "out[row + writeU] = u * cos + v * sin;", "spec/attention/mla-matches-a-torch-transcription-of-hugging-face-deepseek-v3.spec.ts"),
+ ("attention: MLA equals the torch transcription (RMSNorm eps)", "src/attention/config.ts", "config.rmsNormEps ?? 1e-6", "config.rmsNormEps ?? 1e-2", "spec/attention/mla-matches-a-torch-transcription-of-hugging-face-deepseek-v3.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:
