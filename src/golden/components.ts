@@ -25,6 +25,9 @@
  *                             gate.weight (+ bias, + score bias)      logits, scores, topk_indices, topk_weights,
  *                                                                     margins, grad_logits, grad_gate_weight,
  *                                                                     grad_x, grad_gate_bias?
+ *   attention   x [T, H]      MLA or MHA/GQA/MQA names (attention/      y; one pass: attention_weights [n, T, T];
+ *               (+ block_table  params.ts)                             decoding: cache_c_kv, cache_k_rope (MLA)
+ *                I32, paged)                                           or cache_keys, cache_values
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
@@ -43,6 +46,7 @@ import { loadBalancingLoss, type LoadBalancingOptions } from '../losses/load-bal
 import { routerZLoss, type ZLossOptions } from '../losses/z-loss.js';
 import { updateExpertBias } from '../losses/bias-update.js';
 import { routerBackward, routerLinearBackward } from '../router/backward.js';
+import { attentionComponent } from './attention-component.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -73,7 +77,7 @@ export interface Component<C = unknown> {
   routing?: RoutingOutputs;
 }
 
-export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward';
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward' | 'attention';
 
 function objectConfig(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
@@ -355,7 +359,7 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
 
 /** Every component, by name. */
 export const COMPONENTS: Record<ComponentName, Component<any>> = {
-  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent,
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent, attention: attentionComponent,
 };
 
 /** Looks a component up by name. */
