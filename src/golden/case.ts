@@ -81,7 +81,7 @@ export function assembleCase(parts: {
   for (const [name, t] of Object.entries(parts.outputs)) {
     tensors[`outputs.${name}`] = t;
     if (t.data instanceof Float32Array) {
-      const reductionLength = component.reductionLength(parts.config, name);
+      const reductionLength = component.reductionLength(parts.config, name, parts.inputs);
       const { atol, rtol } = defaultTolerance({ dtype: 'fp32', reductionLength, magnitude: referenceMagnitude(t as Tensor) });
       tolerances[name] = { reduction_length: reductionLength, atol, rtol };
     }

@@ -21,7 +21,7 @@ import { checkInteger, MoEOracleError } from '../tensor/errors.js';
 import { contiguous, formatShape, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { tensorsUnder } from './case.js';
 import { compareAnyTensors, type Comparison } from './compare.js';
-import { getComponent } from './components.js';
+import { getComponent, routingOutputsOf } from './components.js';
 import { requireIntTensor, type SafetensorsFile } from './safetensors.js';
 import { allowedError, defaultTolerance, overrideTolerance, referenceMagnitude, type ComputeDtype, type ExplainedTolerance } from './tolerance.js';
 
@@ -127,7 +127,7 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     }
   }
 
-  const routingOutputs = component.routing;
+  const routingOutputs = routingOutputsOf(component, config);
   const overrides = { atol: options.atol, rtol: options.rtol };
   const toleranceOf = (name: string, ref: Tensor): ExplainedTolerance => {
     if (routingOutputs && name === routingOutputs.margins) return overrideTolerance(marginTolerance(), overrides);
