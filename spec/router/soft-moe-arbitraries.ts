@@ -3,7 +3,19 @@
 import fc from 'fast-check';
 import { initMoEParams, tensor, type MoEConfig, type StateDict } from '../../src/index.js';
 
-export const softMoEShape = fc.record({
+export interface SoftMoEShape {
+  tokens: number;
+  hidden: number;
+  numExperts: number;
+  slots: number;
+  intermediate: number;
+  seed: number;
+  logits: 'normalized' | 'plain';
+  scale: number;
+  inputScale: number;
+}
+
+export const softMoEShape: fc.Arbitrary<SoftMoEShape> = fc.record({
   tokens: fc.integer({ min: 1, max: 10 }),
   hidden: fc.integer({ min: 1, max: 8 }),
   numExperts: fc.integer({ min: 1, max: 4 }),
@@ -14,7 +26,6 @@ export const softMoEShape = fc.record({
   scale: fc.constantFrom(1, 0.25, 4, 30),
   inputScale: fc.constantFrom(1, 1e-3, 20),
 });
-export type SoftMoEShape = typeof softMoEShape extends fc.Arbitrary<infer S> ? S : never;
 
 export function softMoEConfig(s: SoftMoEShape, expertKind: MoEConfig['expertKind'] = 'swiglu'): MoEConfig {
   return { hiddenSize: s.hidden, numExperts: s.numExperts, expertIntermediateSize: s.intermediate, expertKind, router: { softMoE: { slotsPerExpert: s.slots, logits: s.logits } } };
