@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { getComponent } from '../../src/golden/components.js';
 import { readSafetensors, type SafetensorsFile } from '../../src/golden/safetensors.js';
 import { readCaseMetadata, verify } from '../../src/golden/verify.js';
-import { intTensor, type IntTensor } from '../../src/index.js';
+import { intTensor, tensor, type IntTensor } from '../../src/index.js';
 
 const load = (name: string): SafetensorsFile => readSafetensors(readFileSync(`golden/${name}.safetensors`));
 
@@ -56,5 +56,11 @@ describe('verify with expert choice', () => {
     expect(report.passed).toBe(true);
     expect(report.routing).toBeNull();
     expect(report.comparisons.map((c) => c.name).sort()).toEqual(['combine_weights', 'dispatch_weights', 'router_logits', 'slot_inputs', 'slot_outputs', 'y']);
+    // One output element moved by 1e-4 of its size is far beyond float32 rounding: verify names it.
+    const y = new Float32Array(soft.tensors['outputs.y'].data);
+    y[5] += 1e-4 * Math.abs(y[5]) + 1e-9;
+    const perturbed = verify(soft, { ...actual, tensors: { ...actual.tensors, 'outputs.y': tensor(y, soft.tensors['outputs.y'].shape) } });
+    expect(perturbed.passed).toBe(false);
+    expect(perturbed.comparisons.filter((c) => !c.passed).map((c) => c.name)).toEqual(['y']);
   });
 });
