@@ -5,20 +5,12 @@
 // Soft MoE cases, which select nothing, are compared element by element only.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getComponent } from '../../src/golden/components.js';
 import { readSafetensors, type SafetensorsFile } from '../../src/golden/safetensors.js';
-import { readCaseMetadata, verify } from '../../src/golden/verify.js';
+import { verify } from '../../src/golden/verify.js';
+import { replayWith } from './replay-with.js';
 import { intTensor, tensor, type IntTensor } from '../../src/index.js';
 
 const load = (name: string): SafetensorsFile => readSafetensors(readFileSync(`golden/${name}.safetensors`));
-
-/** The outputs the reference gives when it replays `indices` (what a backend with that choice would write). */
-function replayWith(golden: SafetensorsFile, indices: IntTensor): SafetensorsFile {
-  const { component, config } = readCaseMetadata(golden);
-  const prefixed = (p: string) => Object.fromEntries(Object.entries(golden.tensors).filter(([n]) => n.startsWith(p)).map(([n, t]) => [n.slice(p.length), t]));
-  const outputs = getComponent(component.name).run(config, prefixed('inputs.'), prefixed('params.') as never, indices);
-  return { tensors: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [`outputs.${n}`, t])), metadata: {}, dtypes: {} };
-}
 
 describe('verify with expert choice', () => {
   const golden = load('router/expert-choice-tied-tokens');
