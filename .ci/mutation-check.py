@@ -25,6 +25,7 @@ muts = [
  ("python stdlib recomputation", "src/router/router.ts", "for (let j = 0; j < k; j++) weights[j] *= options.routedScalingFactor;", "for (let j = 0; j < k; j++) weights[j] *= options.routedScalingFactor * (1 + 1e-5);", "REGENERATE spec/golden/python-stdlib-recomputes-golden-moe-cases.spec.ts"),
  ("async entry equals sync entry", "src/moe/layer.ts", "const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };", "const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.output) };", "spec/backends/async-wrapper-gives-the-same-bits.spec.ts"),
  ("overflow from finite input is an error", "src/moe/layer.ts", "  checkProducedFinite('moe', 'y', output);\n", "", "spec/moe/overflow-from-finite-input-is-an-error.spec.ts"),
+ ("tiled linear equals the naive loop bit for bit", "src/backends/cpu/linear.ts", "acc30 += v3 * a; acc31 += v3 * b;", "acc30 += v3 * a; acc31 = Math.fround(acc31 + v3 * b);", "spec/backends/fast-linear-kernels-equal-the-naive-loop-bit-for-bit.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:
