@@ -6,7 +6,7 @@
 import subprocess, sys
 muts = [
  ("probabilities sum to 1", "src/tensor/softmax.ts", "for (let i = 0; i < values.length; i++) out[i] /= sum;", "for (let i = 0; i < values.length; i++) out[i] /= sum * 1.001;", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t probabilities"),
- ("top-k tie rule", "src/router/topk.ts", "(row[a] === row[b] ? a - b : row[b] - row[a])", "(row[a] === row[b] ? b - a : row[b] - row[a])", "spec/router/topk-returns-true-maxima-under-tie-rule.spec.ts"),
+ ("top-k tie rule", "src/router/topk.ts", "(row[a] === row[b] ? a - b : row[b] - row[a])", "(row[a] === row[b] ? b - a : row[b] - row[a])", "spec/router/rank-top-equals-the-full-ranking-prefix.spec.ts"),
  ("renormalised weights sum to 1", "src/router/router.ts", "weights = Float64Array.from(chosenScores, (s) => s / denominator);", "weights = Float64Array.from(chosenScores, (s) => s / (denominator * 1.0001));", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t sum"),
  ("softmax-topk equals renormalised softmax", "src/router/router.ts", "weights = softmaxValues(chosenLogits, `logits[${token}]`);", "weights = softmaxValues(chosenScores, `logits[${token}]`);", "spec/router/router-weights-follow-their-named-normalisation.spec.ts -t renormalise"),
  ("permuting tokens permutes output", "src/backends/cpu/gather-combine.ts", "for (let j = 0; j < k; j++) sum += w[t * k + j] * slots[(t * k + j) * H + h];", "for (let j = 0; j < k; j++) sum += w[(t === 0 ? 0 : t - 1) * k + j] * slots[(t * k + j) * H + h];", "spec/moe/layer-symmetries.spec.ts -t tokens"),
@@ -26,6 +26,9 @@ muts = [
  ("async entry equals sync entry", "src/moe/layer.ts", "const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };", "const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.output) };", "spec/backends/async-wrapper-gives-the-same-bits.spec.ts"),
  ("overflow from finite input is an error", "src/moe/layer.ts", "  checkProducedFinite('moe', 'y', output);\n", "", "spec/moe/overflow-from-finite-input-is-an-error.spec.ts"),
  ("tiled linear equals the naive loop bit for bit", "src/backends/cpu/linear.ts", "acc30 += v3 * a; acc31 += v3 * b;", "acc30 += v3 * a; acc31 = Math.fround(acc31 + v3 * b);", "spec/backends/fast-linear-kernels-equal-the-naive-loop-bit-for-bit.spec.ts"),
+ ("top-k partial selection keeps the tie rule", "src/router/topk.ts", "return row[a] === row[b] ? a < b : row[a] > row[b];", "return row[a] === row[b] ? a > b : row[a] > row[b];", "spec/router/topk-returns-true-maxima-under-tie-rule.spec.ts"),
+ ("partial selection equals the full ranking prefix", "src/router/topk.ts", "while (position > 0 && precedes(row, c, best[position - 1])) {", "while (position > 1 && precedes(row, c, best[position - 1])) {", "spec/router/rank-top-equals-the-full-ranking-prefix.spec.ts"),
+ ("revalidateWeights makes the next call check again", "src/tensor/validated.ts", "for (const weight of weights) checkedWeights.delete(weight);", "for (const weight of weights) void weight;", "spec/tensor/weights-are-checked-once-and-revalidated-on-request.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

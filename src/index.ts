@@ -15,6 +15,7 @@ export type { Activation } from './tensor/activations.js';
 export { ACTIVATIONS, sigmoidScalar, siluScalar, reluScalar, geluScalar, geluTanhScalar, activationScalar } from './tensor/activations.js';
 export { softmaxValues, logSumExpValues } from './tensor/softmax.js';
 export { erf, erfc } from './tensor/erf.js';
+export { checkWeightFiniteOnce, revalidateWeights } from './tensor/validated.js';
 
 // backends: the kernel seam, the cpu reference backend, the checked ops
 export type { Kernels, DeviceTensor, ScatterPart } from './backends/kernels.js';
@@ -25,7 +26,7 @@ export { linear, softmax, logSumExp, activation, sigmoid, silu, relu, gelu, gelu
 
 // router: scoring, top-k with its tie rule, weight normalisations
 export type { TopKResult } from './router/topk.js';
-export { topK, rankDescending } from './router/topk.js';
+export { topK, rankDescending, rankTop } from './router/topk.js';
 export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
 export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
 

@@ -26,6 +26,7 @@
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf } from '../backends/registry.js';
 import { MoEOracleError } from '../tensor/errors.js';
+import { checkWeightFiniteOnce } from '../tensor/validated.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
 import { checkSelection } from '../router/topk.js';
@@ -141,7 +142,7 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
 /** Runs one expert on the backend: x [n, H] on the device → [n, H]. Checks its weights' values first. */
 function expertOnDevice(kernels: Kernels, x: DeviceTensor, weights: ExpertWeights, layer: CheckedLayer): DeviceTensor {
   for (const [name, matrix] of [[weights.names.gate, weights.gate], [weights.names.down, weights.down], [weights.names.up, weights.up]] as const) {
-    if (name !== undefined && matrix !== undefined) checkFinite(`params["${name}"]`, matrix);
+    if (name !== undefined && matrix !== undefined) checkWeightFiniteOnce(`params["${name}"]`, matrix);
   }
   const [gate, down] = [kernels.upload(weights.gate), kernels.upload(weights.down)];
   if (weights.up !== undefined) return swiGLUOnDevice(kernels, x, { w1: gate, w3: kernels.upload(weights.up), w2: down });
