@@ -29,6 +29,8 @@ muts = [
  ("top-k partial selection keeps the tie rule", "src/router/topk.ts", "return row[a] === row[b] ? a < b : row[a] > row[b];", "return row[a] === row[b] ? a > b : row[a] > row[b];", "spec/router/topk-returns-true-maxima-under-tie-rule.spec.ts"),
  ("partial selection equals the full ranking prefix", "src/router/topk.ts", "while (position > 0 && precedes(row, c, best[position - 1])) {", "while (position > 1 && precedes(row, c, best[position - 1])) {", "spec/router/rank-top-equals-the-full-ranking-prefix.spec.ts"),
  ("revalidateWeights makes the next call check again", "src/tensor/validated.ts", "for (const weight of weights) checkedWeights.delete(weight);", "for (const weight of weights) void weight;", "spec/tensor/weights-are-checked-once-and-revalidated-on-request.spec.ts"),
+ ("wasm-simd kernel equals the naive loop bit for bit", "src/backends/wasm-simd/kernel.ts", "local.get(X), v128ops.load(16), local.set(X23),", "local.get(X), v128ops.load(0), local.set(X23),", "spec/backends/fast-linear-kernels-equal-the-naive-loop-bit-for-bit.spec.ts"),
+ ("helper thread computes its share of the tiles", "src/backends/threads/helper-thread.ts", "for (let o = firstOutputTile; o < endOutputTile; o++)", "for (let o = firstOutputTile + 1; o < endOutputTile; o++)", "spec/backends/threads-give-the-same-bits-as-one-thread.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

@@ -20,7 +20,9 @@ export { checkWeightFiniteOnce, revalidateWeights } from './tensor/validated.js'
 // backends: the kernel seam, the cpu reference backend, the checked ops
 export type { Kernels, DeviceTensor, ScatterPart } from './backends/kernels.js';
 export type { BackendEntry, BackendOption } from './backends/registry.js';
-export { BACKENDS } from './backends/registry.js';
+export { BACKENDS, defaultBackend } from './backends/registry.js';
+export type { WasmSimdOptions } from './backends/wasm-simd/index.js';
+export { createWasmSimdBackend } from './backends/wasm-simd/index.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export { linear, softmax, logSumExp, activation, sigmoid, silu, relu, gelu, geluTanh, rmsNorm } from './backends/ops.js';
 

@@ -1,0 +1,85 @@
+/**
+ * The WebAssembly SIMD kernel of `linear`, written as a TypeScript description that `assembler.ts`
+ * turns into module bytes. One call computes one tile of y = x·Wᵀ: 4 tokens × 4 outputs.
+ *
+ * Numerics, the same as src/backends/cpu/linear.ts bit for bit: each output is one float64 sum over
+ * i = 0, 1, …, n − 1 in increasing order of the exact products float64(x[t, i]) · float64(W[o, i]),
+ * started at 0; the caller adds the bias and rounds once. WebAssembly's f64x2.mul and f64x2.add are
+ * IEEE-754 operations lane by lane and may not be fused into a multiply-add, so each lane performs
+ * exactly the scalar loop's additions.
+ *
+ * Lanes run across tokens: an f64x2 holds (token 0, token 1) or (token 2, token 3) of one output, and
+ * a weight is broadcast to both lanes. So W is read straight from its rows, [out, in] as the caller
+ * has it (copied, not transposed); only x is repacked per call, which is small.
+ *
+ * Memory layout (byte addresses, all in the one imported memory):
+ *
+ *   xTile   [n][4] float64      x of the tile's 4 tokens interleaved: x[t0,i] x[t1,i] x[t2,i] x[t3,i]
+ *   w       4 rows of n float32 at wRow, wRow + wStride, wRow + 2·wStride, wRow + 3·wStride
+ *   yTile   [4][4] float64      y transposed: output j of the tile at yTile + j·yStride, its 4 tokens
+ *                               contiguous (the caller reads them back into [T, out])
+ *
+ *   for i in 0 … n−1:
+ *     x01 = (x[t0,i], x[t1,i])          x23 = (x[t2,i], x[t3,i])
+ *     for j in 0 … 3:  w = splat(float64(W[o+j, i]))
+ *                      acc[j].01 += x01 · w      acc[j].23 += x23 · w
+ *
+ * Eight f64x2 accumulators = 16 independent sums, 32 floating-point operations per 6 loads.
+ */
+import { assembleModule, control, f64x2, i32, i32ops, local, v128, v128ops, type FunctionDefinition, type ValueType } from './assembler.js';
+
+// Parameters of `tile` (byte addresses and sizes), then its locals, by index.
+const X = 0, W0 = 1, Y = 2, N = 3, W_STRIDE = 4, Y_STRIDE = 5;
+const W1 = 6, W2 = 7, W3 = 8;
+const X01 = 9, X23 = 10, WEIGHT = 11;
+const ACC = [12, 13, 14, 15, 16, 17, 18, 19]; // ACC[2j] tokens 0–1 of output j, ACC[2j + 1] tokens 2–3
+
+/** local = local + constant, or local = other + stride. */
+const addTo = (target: number, base: number, amount: number[]) => [...local.get(base), ...amount, ...i32ops.add(), ...local.set(target)];
+
+/** acc = acc + x · weight, lane by lane. */
+const multiplyAdd = (acc: number, x: number) => [...local.get(acc), ...local.get(x), ...local.get(WEIGHT), ...f64x2.mul(), ...f64x2.add(), ...local.set(acc)];
+
+/** One weight of row `row` (a byte address local), widened to float64 in both lanes, into WEIGHT. */
+const loadWeight = (row: number) => [...local.get(row), ...v128ops.load32Splat(), ...f64x2.promoteLowF32x4(), ...local.set(WEIGHT)];
+
+const rows = [W0, W1, W2, W3];
+
+const tile: FunctionDefinition = {
+  exportName: 'tile',
+  parameters: [i32, i32, i32, i32, i32, i32],
+  locals: [i32, i32, i32, v128, v128, v128, ...ACC.map((): ValueType => v128)], // accumulators start at 0
+  body: [
+    // The other three weight rows.
+    addTo(W1, W0, local.get(W_STRIDE)),
+    addTo(W2, W1, local.get(W_STRIDE)),
+    addTo(W3, W2, local.get(W_STRIDE)),
+    // for (; n !== 0; n--)  — skipped entirely when n = 0 (the sums stay 0)
+    control.block(),
+    local.get(N), i32ops.eqz(), control.brIf(0),
+    control.loop(),
+    local.get(X), v128ops.load(0), local.set(X01),
+    local.get(X), v128ops.load(16), local.set(X23),
+    ...rows.flatMap((row, j) => [loadWeight(row), multiplyAdd(ACC[2 * j], X01), multiplyAdd(ACC[2 * j + 1], X23)]),
+    addTo(X, X, i32ops.const(32)), // next i: 4 float64 of x
+    ...rows.map((row) => addTo(row, row, i32ops.const(4))), // and one float32 along each weight row
+    local.get(N), i32ops.const(1), i32ops.sub(), local.set(N),
+    local.get(N), control.brIf(0), // loop again while n ≠ 0
+    control.end(),
+    control.end(),
+    // Store: output j's 4 tokens at Y + j·yStride.
+    ...rows.flatMap((_, j) => [
+      [...local.get(Y), ...local.get(ACC[2 * j]), ...v128ops.store(0)],
+      [...local.get(Y), ...local.get(ACC[2 * j + 1]), ...v128ops.store(16)],
+      addTo(Y, Y, local.get(Y_STRIDE)),
+    ]),
+  ],
+};
+
+/** At most 65536 pages of 64 KiB: the whole 32-bit address space. */
+export const MAXIMUM_PAGES = 65536;
+
+/** The module bytes. */
+export function linearKernelModule(): Uint8Array {
+  return assembleModule([tile], MAXIMUM_PAGES);
+}
