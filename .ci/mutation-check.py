@@ -31,6 +31,8 @@ muts = [
  ("revalidateWeights makes the next call check again", "src/tensor/validated.ts", "for (const weight of weights) checkedWeights.delete(weight);", "for (const weight of weights) void weight;", "spec/tensor/weights-are-checked-once-and-revalidated-on-request.spec.ts"),
  ("wasm-simd kernel equals the naive loop bit for bit", "src/backends/wasm-simd/kernel.ts", "local.get(X), v128ops.load(16), local.set(X23),", "local.get(X), v128ops.load(0), local.set(X23),", "spec/backends/fast-linear-kernels-equal-the-naive-loop-bit-for-bit.spec.ts"),
  ("helper thread computes its share of the tiles", "src/backends/threads/helper-thread.ts", "for (let o = firstOutputTile; o < endOutputTile; o++)", "for (let o = firstOutputTile + 1; o < endOutputTile; o++)", "spec/backends/threads-give-the-same-bits-as-one-thread.spec.ts"),
+ ("wasm Philox uniform equals the scalar stream", "src/backends/wasm-simd/philox-kernel.ts", "...local.get(C0), ...i32ops.const(8), ...i32ops.shrU()", "...local.get(C0), ...i32ops.const(9), ...i32ops.shrU()", "spec/tensor/fast-philox-gives-the-same-stream.spec.ts"),
+ ("fast JavaScript Philox equals the scalar stream", "src/tensor/prng.ts", "const M1_HIGH = PHILOX_M1 >>> 16, M1_LOW = PHILOX_M1 & 0xffff;", "const M1_HIGH = PHILOX_M1 >>> 16, M1_LOW = PHILOX_M1 & 0xfffe;", "spec/tensor/fast-philox-gives-the-same-stream.spec.ts -t randomNormal"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

@@ -10,9 +10,10 @@
 
 /** Value types. */
 export const i32 = 0x7f;
+export const i64 = 0x7e;
 export const f64 = 0x7c;
 export const v128 = 0x7b;
-export type ValueType = typeof i32 | typeof f64 | typeof v128;
+export type ValueType = typeof i32 | typeof i64 | typeof f64 | typeof v128;
 
 /** Unsigned LEB128 (sizes, indices, alignments, offsets). */
 export function unsigned(value: number): number[] {
@@ -54,10 +55,34 @@ export const local = {
   set: (index: number) => [0x21, ...unsigned(index)],
 };
 export const i32ops = {
-  const: (value: number) => [0x41, ...signed(value)],
+  const: (value: number) => [0x41, ...signed(value | 0)],
   add: () => [0x6a],
   sub: () => [0x6b],
   eqz: () => [0x45],
+  xor: () => [0x73],
+  shrU: () => [0x76],
+  /** The low 32 bits of an i64. */
+  wrapI64: () => [0xa7],
+};
+export const i64ops = {
+  const: (value: number) => [0x42, ...signed(value)], // small values only (|value| < 2^31)
+  mul: () => [0x7e],
+  shrU: () => [0x88],
+  /** An i32 read as unsigned, widened to i64. */
+  extendI32U: () => [0xad],
+};
+export const f64ops = {
+  /** The float64 constant, as its 8 little-endian bytes. */
+  const: (value: number) => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)],
+  add: () => [0xa0],
+  mul: () => [0xa2],
+  /** An i32 read as unsigned, converted exactly to float64. */
+  convertI32U: () => [0xb8],
+};
+export const f32ops = {
+  /** float64 → float32, round to nearest even (JavaScript's Math.fround). */
+  demoteF64: () => [0xb6],
+  store: (offset = 0) => [0x38, ...memarg(2, offset)],
 };
 export const control = {
   /** `block` / `loop` with no result, closed by `end`. */
