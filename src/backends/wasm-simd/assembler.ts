@@ -58,7 +58,9 @@ export const i32ops = {
   const: (value: number) => [0x41, ...signed(value | 0)],
   add: () => [0x6a],
   sub: () => [0x6b],
+  mul: () => [0x6c],
   eqz: () => [0x45],
+  geU: () => [0x4f],
   xor: () => [0x73],
   shrU: () => [0x76],
   /** The low 32 bits of an i64. */
@@ -91,6 +93,8 @@ export const control = {
   end: () => [0x0b],
   br: (depth: number) => [0x0c, ...unsigned(depth)],
   brIf: (depth: number) => [0x0d, ...unsigned(depth)],
+  /** Calls function `index` of the module (arguments on the stack). */
+  call: (index: number) => [0x10, ...unsigned(index)],
 };
 export const v128ops = {
   /** 16 bytes from address + offset. */

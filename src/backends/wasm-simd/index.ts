@@ -57,7 +57,7 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Kernels {
   const threads = options.threads ?? (availableParallelism() >= 2 ? 2 : 1);
   const minMultiplyAddsToSplit = options.minMultiplyAddsToSplit ?? 2 ** 21;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  const tile = new WebAssembly.Instance(module, { env: { memory } }).exports.tile as (x: number, w: number, y: number, n: number, wStride: number, yStride: number) => void;
+  const tiles = new WebAssembly.Instance(module, { env: { memory } }).exports.tiles as (...args: number[]) => void;
   let helper: HelperThread | undefined;
 
   function ensureBytes(bytes: number): ArrayBuffer {
@@ -87,18 +87,15 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Kernels {
 
     const wStride = n * 4;
     const yStride = tokenTiles * 32;
-    const runTiles = (firstOutputTile: number, endOutputTile: number) => {
-      for (let o = firstOutputTile; o < endOutputTile; o++)
-        for (let t = 0; t < tokenTiles; t++) tile(xBase + t * n * 32, wBase + o * 4 * wStride, yBase + o * 4 * yStride + t * 32, n, wStride, yStride);
-    };
+    const tileArguments = (firstOutputTile: number, endOutputTile: number) => [xBase, wBase, yBase, n, wStride, yStride, tokenTiles, firstOutputTile, endOutputTile];
     if (threads === 2 && outputTiles >= 2 && tokens * n * outFeatures >= minMultiplyAddsToSplit) {
-      helper ??= new HelperThread(module!, memory);
+      helper ??= new HelperThread(module!, memory, ['tiles']);
       const half = Math.ceil(outputTiles / 2);
-      helper.start({ xBase, wBase, yBase, n, tokenTiles, firstOutputTile: half, endOutputTile: outputTiles, wStride, yStride });
-      runTiles(0, half);
+      helper.start('tiles', tileArguments(half, outputTiles));
+      tiles(...tileArguments(0, half));
       helper.wait();
     } else {
-      runTiles(0, outputTiles);
+      tiles(...tileArguments(0, outputTiles));
     }
 
     const sums = new Float64Array(buffer, yBase, outputTiles * 4 * tokenTiles * 4);

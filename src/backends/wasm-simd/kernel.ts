@@ -76,10 +76,46 @@ const tile: FunctionDefinition = {
   ],
 };
 
+// Parameters of `tiles`, then its locals.
+const T_X = 0, T_W = 1, T_Y = 2, T_N = 3, T_W_STRIDE = 4, T_Y_STRIDE = 5, TOKEN_TILES = 6, OUTPUT_TILE = 7, END_OUTPUT_TILE = 8;
+const TOKEN_TILE = 9, X_TILE = 10, W_TILE = 11, Y_TILE = 12;
+
+/**
+ * tiles(x, w, y, n, wStride, yStride, tokenTiles, firstOutputTile, endOutputTile): `tile` over every
+ * token tile of the output tiles [firstOutputTile, endOutputTile), one call per thread and job:
+ *
+ *   for o in first … end−1:  for t in 0 … tokenTiles−1:
+ *     tile(x + t·n·32, w + o·4·wStride, y + o·4·yStride + t·32, n, wStride, yStride)
+ */
+const tiles: FunctionDefinition = {
+  exportName: 'tiles',
+  parameters: [i32, i32, i32, i32, i32, i32, i32, i32, i32],
+  locals: [i32, i32, i32, i32],
+  body: [
+    control.block(), control.loop(),
+    local.get(OUTPUT_TILE), local.get(END_OUTPUT_TILE), i32ops.geU(), control.brIf(1),
+    [...local.get(OUTPUT_TILE), ...i32ops.const(4), ...i32ops.mul(), ...local.get(T_W_STRIDE), ...i32ops.mul(), ...local.get(T_W), ...i32ops.add(), ...local.set(W_TILE)],
+    [...local.get(OUTPUT_TILE), ...i32ops.const(4), ...i32ops.mul(), ...local.get(T_Y_STRIDE), ...i32ops.mul(), ...local.get(T_Y), ...i32ops.add(), ...local.set(Y_TILE)],
+    [...local.get(T_X), ...local.set(X_TILE)],
+    [...i32ops.const(0), ...local.set(TOKEN_TILE)],
+    control.block(), control.loop(),
+    local.get(TOKEN_TILE), local.get(TOKEN_TILES), i32ops.geU(), control.brIf(1),
+    [...local.get(X_TILE), ...local.get(W_TILE), ...local.get(Y_TILE), ...local.get(T_N), ...local.get(T_W_STRIDE), ...local.get(T_Y_STRIDE), ...control.call(0)],
+    addTo(X_TILE, X_TILE, [...local.get(T_N), ...i32ops.const(32), ...i32ops.mul()]),
+    addTo(Y_TILE, Y_TILE, i32ops.const(32)),
+    addTo(TOKEN_TILE, TOKEN_TILE, i32ops.const(1)),
+    control.br(0),
+    control.end(), control.end(),
+    addTo(OUTPUT_TILE, OUTPUT_TILE, i32ops.const(1)),
+    control.br(0),
+    control.end(), control.end(),
+  ],
+};
+
 /** At most 65536 pages of 64 KiB: the whole 32-bit address space. */
 export const MAXIMUM_PAGES = 65536;
 
 /** The module bytes. */
 export function linearKernelModule(): Uint8Array {
-  return assembleModule([tile], MAXIMUM_PAGES);
+  return assembleModule([tile, tiles], MAXIMUM_PAGES);
 }

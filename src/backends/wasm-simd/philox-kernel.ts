@@ -15,6 +15,8 @@
  * bits (spec/tensor/fast-philox-gives-the-same-stream.spec.ts). JavaScript needs four 16-bit partial
  * products per 32×32-bit high word; WebAssembly has the 64-bit multiply.
  */
+import { availableParallelism } from 'node:os';
+import { HelperThread } from '../threads/helper-thread.js';
 import { assembleModule, control, f32ops, f64, f64ops, i32, i32ops, i64, i64ops, local, type FunctionDefinition } from './assembler.js';
 
 const PHILOX_M0 = 0xd2511f53, PHILOX_M1 = 0xcd9e8d57, PHILOX_W0 = 0x9e3779b9, PHILOX_W1 = 0xbb67ae85;
@@ -80,32 +82,59 @@ export function philoxKernelModule(): Uint8Array {
   return assembleModule([philoxUniform], 65536);
 }
 
-/** Elements per call: a 4 MiB window of the module's memory, copied out after each call. */
+/** Elements per call: a 4 MiB window of the module's memory per thread, copied out after each call. */
 const CHUNK = 1 << 20;
+/** Tensors of at least this many elements are split between this thread and a helper thread. */
+const SPLIT_AT = 1 << 18;
 
 type PhiloxUniformFunction = (out: number, first: number, count: number, key0: number, key1: number, low: number, scale: number) => void;
-let philox: { run: PhiloxUniformFunction; window: Float32Array } | null | undefined;
+interface PhiloxRuntime {
+  run: PhiloxUniformFunction;
+  /** Window 0 (this thread) and window 1 (the helper thread). */
+  windows: [Float32Array, Float32Array];
+  helper: HelperThread | null;
+}
+let philox: PhiloxRuntime | null | undefined;
 
-/**
- * Fills `data[i]` with the uniform draw of element i (i < 2^32) for Philox key `key`, or returns false
- * where the runtime has no WebAssembly (the caller then runs the JavaScript loop).
- */
-export function fillUniformWasm(data: Float32Array, key: readonly number[], low: number, high: number): boolean {
+function philoxRuntime(): PhiloxRuntime | null {
   if (philox === undefined) {
     try {
-      const memory = new WebAssembly.Memory({ initial: (CHUNK * 4) / 65536, maximum: 65536, shared: true });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(philoxKernelModule()), { env: { memory } });
-      philox = { run: instance.exports.philoxUniform as PhiloxUniformFunction, window: new Float32Array(memory.buffer as unknown as ArrayBuffer, 0, CHUNK) };
+      const memory = new WebAssembly.Memory({ initial: (2 * CHUNK * 4) / 65536, maximum: 65536, shared: true });
+      const module = new WebAssembly.Module(philoxKernelModule());
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      const buffer = memory.buffer as unknown as ArrayBuffer;
+      philox = {
+        run: instance.exports.philoxUniform as PhiloxUniformFunction,
+        windows: [new Float32Array(buffer, 0, CHUNK), new Float32Array(buffer, CHUNK * 4, CHUNK)],
+        helper: availableParallelism() >= 2 ? new HelperThread(module, memory, ['philoxUniform']) : null,
+      };
     } catch {
       philox = null;
     }
   }
-  if (philox === null || data.length > 4294967296) return false;
+  return philox;
+}
+
+/**
+ * Fills `data[i]` with the uniform draw of element i (i < 2^32) for Philox key `key`, or returns false
+ * where the runtime has no WebAssembly (the caller then runs the JavaScript loop). Large tensors go in
+ * pairs of chunks, the first computed on this thread and the second on the helper thread at the same
+ * time; each element is the same function of its index on either thread.
+ */
+export function fillUniformWasm(data: Float32Array, key: readonly number[], low: number, high: number): boolean {
+  const runtime = philoxRuntime();
+  if (runtime === null || data.length > 4294967296) return false;
   const scale = high - low;
-  for (let first = 0; first < data.length; first += CHUNK) {
-    const count = Math.min(CHUNK, data.length - first);
-    philox.run(0, first, count, key[0], key[1], low, scale);
-    data.set(count === CHUNK ? philox.window : philox.window.subarray(0, count), first);
+  const helper = data.length >= SPLIT_AT ? runtime.helper : null;
+  const step = helper === null ? CHUNK : 2 * CHUNK;
+  for (let first = 0; first < data.length; first += step) {
+    const mine = Math.min(CHUNK, data.length - first);
+    const theirs = helper === null ? 0 : Math.min(CHUNK, data.length - first - mine);
+    if (theirs > 0) helper!.start('philoxUniform', [CHUNK * 4, first + mine, theirs, key[0], key[1], low, scale]);
+    runtime.run(0, first, mine, key[0], key[1], low, scale);
+    if (theirs > 0) helper!.wait();
+    data.set(runtime.windows[0].subarray(0, mine), first);
+    if (theirs > 0) data.set(runtime.windows[1].subarray(0, theirs), first + mine);
   }
   return true;
 }
