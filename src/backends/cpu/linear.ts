@@ -12,7 +12,8 @@
  * `matmul_forward`):
  *
  * - `linearNaiveCpu`, the readable specification: one dot product per output.
- * - `linearCpu`, the one the backend runs: register tiling. It walks 4 tokens × 2 outputs at once, so
+ * - `linearCpu`, the one the backend runs: register tiling. It walks 4 tokens × 2 outputs at once (the
+ *   last tokens: 1 token × 4 outputs), so
  *   each x value and each W value read from memory feeds several products, and keeps 8 independent
  *   float64 accumulators, so the CPU overlaps 8 additions instead of waiting on one dependent chain.
  *   Each accumulator is still one output's sum over i = 0, 1, …, in − 1 in increasing order, started
@@ -91,9 +92,33 @@ export function linearCpu(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
       ys[(t + 3) * outFeatures + o] = acc30; ys[(t + 3) * outFeatures + o + 1] = acc31;
     }
   }
-  // Ragged edges: the last output of each full token tile, and the last tokens (< 4) entirely.
+  // The last tokens (< 4), one at a time, 4 outputs per pass (4 independent sums, as above).
+  const fullOutputQuads = outFeatures - (outFeatures % 4);
+  for (let t = fullTokens; t < tokens; t++) {
+    const x0 = t * n;
+    for (let o = 0; o < fullOutputQuads; o += 4) {
+      const w0 = o * n;
+      const w1 = w0 + n;
+      const w2 = w1 + n;
+      const w3 = w2 + n;
+      let acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+      for (let i = 0; i < n; i++) {
+        const v = xs[x0 + i];
+        acc0 += v * ws[w0 + i];
+        acc1 += v * ws[w1 + i];
+        acc2 += v * ws[w2 + i];
+        acc3 += v * ws[w3 + i];
+      }
+      if (bData !== undefined) {
+        acc0 += bData[o]; acc1 += bData[o + 1]; acc2 += bData[o + 2]; acc3 += bData[o + 3];
+      }
+      ys[t * outFeatures + o] = acc0; ys[t * outFeatures + o + 1] = acc1;
+      ys[t * outFeatures + o + 2] = acc2; ys[t * outFeatures + o + 3] = acc3;
+    }
+  }
+  // Ragged edges: the outputs no tile covered, one dot product each.
   for (let t = 0; t < tokens; t++) {
-    for (let o = t < fullTokens ? fullOutputs : 0; o < outFeatures; o++) {
+    for (let o = t < fullTokens ? fullOutputs : fullOutputQuads; o < outFeatures; o++) {
       let sum = dot(xs, t * n, ws, o * n, n);
       if (bData !== undefined) sum += bData[o];
       ys[t * outFeatures + o] = sum;
