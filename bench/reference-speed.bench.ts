@@ -116,7 +116,8 @@ if (LARGE) {
   const out = mkdtempSync(join(tmpdir(), 'moe-oracle-large-'));
   try {
     const start = Date.now();
-    const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'golden', 'generate', '--large', '--out', out], { encoding: 'utf8' });
+    const script = `import('./src/cli/main.ts').then(async (cli) => { process.exitCode = await cli.main(['golden', 'generate', '--large', '--out', ${JSON.stringify(out)}]); })`;
+    const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
     const peakKiB = Number(run.stderr.trim().split('\n').pop());
     console.log(`golden generate --large (exit ${run.status}): ${((Date.now() - start) / 1000).toFixed(1)} s, peak RSS ${(peakKiB / 2 ** 20).toFixed(2)} GiB`);
   } finally {
