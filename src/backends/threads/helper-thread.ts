@@ -23,29 +23,34 @@ const SEQUENCE = 0, DONE = 1, READY = 2, FUNCTION = 3;
 const ARGUMENTS = 8; // in float64 slots: byte 64
 const MAX_ARGUMENTS = 12;
 
-/** The worker's whole program (CommonJS, run with `eval`), so no file path or loader is needed. */
+/**
+ * The worker's whole program, run with `eval` so that no file path or loader is needed. It uses only a
+ * dynamic import, valid both as a CommonJS script and as an ES module (a parent run with
+ * `--input-type=module` would make it one), and it is started with no inherited Node flags.
+ */
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const control = new Int32Array(workerData.control);
-const args = new Float64Array(workerData.control);
-let functions;
-try {
-  const exports = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
-  functions = workerData.functionNames.map((name) => exports[name]);
-  Atomics.store(control, ${READY}, 1);
-} catch (error) {
-  Atomics.store(control, ${READY}, -1);
-  Atomics.notify(control, ${DONE});
-  throw error;
-}
-let seen = 0;
-for (;;) {
-  Atomics.wait(control, ${SEQUENCE}, seen);
-  seen = Atomics.load(control, ${SEQUENCE});
-  functions[control[${FUNCTION}]](...args.subarray(${ARGUMENTS}, ${ARGUMENTS + MAX_ARGUMENTS}));
-  Atomics.store(control, ${DONE}, seen);
-  Atomics.notify(control, ${DONE});
-}
+import('node:worker_threads').then(({ workerData }) => {
+  const control = new Int32Array(workerData.control);
+  const args = new Float64Array(workerData.control);
+  let functions;
+  try {
+    const exports = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
+    functions = workerData.functionNames.map((name) => exports[name]);
+    Atomics.store(control, ${READY}, 1);
+  } catch (error) {
+    Atomics.store(control, ${READY}, -1);
+    Atomics.notify(control, ${DONE});
+    throw error;
+  }
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, ${SEQUENCE}, seen);
+    seen = Atomics.load(control, ${SEQUENCE});
+    functions[control[${FUNCTION}]](...args.subarray(${ARGUMENTS}, ${ARGUMENTS + MAX_ARGUMENTS}));
+    Atomics.store(control, ${DONE}, seen);
+    Atomics.notify(control, ${DONE});
+  }
+});
 `;
 
 /** How long the caller waits for the worker before reporting it broken (it starts in ~50 ms). */
@@ -60,7 +65,7 @@ export class HelperThread {
 
   /** A worker running `functionNames` of `module` (instantiated on `memory`, shared with this thread). */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly functionNames: readonly string[]) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: this.buffer, functionNames } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, control: this.buffer, functionNames } });
     this.worker.unref();
   }
 
