@@ -210,7 +210,7 @@ function assembleOutput(layer: CheckedLayer, router: RouterOutput, stage: Expert
   return result;
 }
 
-/** Runs the MoE layer on x [T, H], on a synchronous backend (default `cpu`). */
+/** Runs the MoE layer on x [T, H], on a synchronous backend (default `defaultBackend()`: the same bits as `cpu`). */
 export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
   const layer = checkLayerCall(x, params, config, options);
   const kernels = synchronousBackendOf(options, 'moeForwardAsync');
