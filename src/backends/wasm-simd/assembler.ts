@@ -102,6 +102,12 @@ export const v128ops = {
   /** One float32 from address + offset, copied into all four f32 lanes. */
   load32Splat: (offset = 0) => simd(0x09, ...memarg(2, offset)),
   store: (offset = 0) => simd(0x0b, ...memarg(4, offset)),
+  /** One float64 from address + offset, copied into both f64 lanes. */
+  load64Splat: (offset = 0) => simd(0x0a, ...memarg(3, offset)),
+  /** One float32 into lane 0, the other lanes 0. */
+  load32Zero: (offset = 0) => simd(0x5c, ...memarg(2, offset)),
+  /** One float32 into lane `lane` of the vector on the stack (address below it). */
+  load32Lane: (lane: number, offset = 0) => simd(0x56, ...memarg(2, offset), lane),
 };
 export const f64x2 = {
   add: () => simd(0xf0),

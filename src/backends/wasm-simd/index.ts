@@ -6,12 +6,13 @@
  * spec runs on it, and chosen by `defaultBackend()` wherever `WebAssembly.validate` accepts the module.
  *
  * One `linear` call, x [T, in], W [out, in] → y [T, out]:
- *   1. copy W into the module's memory as it is (one memcpy), and x as float64, 4 tokens interleaved
- *      (zero rows pad T up to a multiple of 4; W's padding rows up to a multiple of 4 are whatever the
- *      memory holds: they only feed padding outputs, which are never read, since lanes never mix);
- *   2. run `tile` over every (4-token, 4-output) tile, the output tiles split between this thread
- *      and, for products of at least `minMultiplyAddsToSplit` multiply-adds, one helper thread
- *      (threads/helper-thread.ts);
+ *   1. copy W into the module's memory as it is (one memcpy), and x as float64: full groups of 4
+ *      tokens interleaved for `tile`, the last 0–3 tokens row by row for `row`. W's padding rows (up
+ *      to a multiple of 8) are whatever the memory holds: they only feed padding outputs, which are
+ *      never read, since lanes never mix;
+ *   2. run `tile` over every (4-token, 4-output) tile and `row` over every (last token, 8 outputs)
+ *      group, split between this thread and, for products of at least `minMultiplyAddsToSplit`
+ *      multiply-adds, one helper thread (threads/helper-thread.ts);
  *   3. read the float64 sums back, add the bias in float64, round once to float32.
  * Nothing is cached between calls, so weights changed in place are always seen.
  *
@@ -57,7 +58,9 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Kernels {
   const threads = options.threads ?? (availableParallelism() >= 2 ? 2 : 1);
   const minMultiplyAddsToSplit = options.minMultiplyAddsToSplit ?? 2 ** 21;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  const tiles = new WebAssembly.Instance(module, { env: { memory } }).exports.tiles as (...args: number[]) => void;
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const tiles = kernels.tiles as (...args: number[]) => void;
+  const rows = kernels.rows as (...args: number[]) => void;
   let helper: HelperThread | undefined;
 
   function ensureBytes(bytes: number): ArrayBuffer {
@@ -69,41 +72,60 @@ export function createWasmSimdBackend(options: WasmSimdOptions = {}): Kernels {
   function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     const [tokens, n] = x.shape;
     const outFeatures = weight.shape[0];
-    const tokenTiles = Math.ceil(tokens / 4);
-    const outputTiles = Math.ceil(outFeatures / 4);
-    // Byte layout: x tiles [tokenTiles][n][4] f64 | W [4·outputTiles][n] f32 | y [4·outputTiles][4·tokenTiles] f64
+    const tokenTiles = Math.floor(tokens / 4); // full 4-token tiles
+    const tailTokens = tokens - tokenTiles * 4; // 0–3 tokens left for `rows`
+    const outputGroups = Math.ceil(outFeatures / 8); // 8-output groups (two 4-output tiles each)
+    const paddedOutputs = outputGroups * 8;
+    const outputTiles = paddedOutputs / 4;
+    // Byte layout: x tiles [tokenTiles][n][4] f64 | x tail [tailTokens][n] f64 | W [paddedOutputs][n] f32
+    //              | y tiles [paddedOutputs][4·tokenTiles] f64 | y tail [tailTokens][paddedOutputs] f64
     const xBase = 0;
-    const wBase = xBase + tokenTiles * n * 32;
-    const yBase = wBase + Math.ceil((outputTiles * 4 * n * 4) / 8) * 8;
-    const buffer = ensureBytes(yBase + outputTiles * 4 * tokenTiles * 32);
-    const xTiles = new Float64Array(buffer, xBase, tokenTiles * n * 4);
+    const xTailBase = xBase + tokenTiles * n * 32;
+    const wBase = xTailBase + tailTokens * n * 8;
+    const yBase = wBase + Math.ceil((paddedOutputs * n * 4) / 8) * 8;
+    const yTailBase = yBase + paddedOutputs * tokenTiles * 32;
+    const buffer = ensureBytes(yTailBase + tailTokens * paddedOutputs * 8);
+    const xInMemory = new Float64Array(buffer, xBase, (tokenTiles * 4 + tailTokens) * n);
     const xData = x.data;
     for (let t = 0; t < tokenTiles * 4; t++) {
       const lane = (t >> 2) * n * 4 + (t & 3);
-      if (t < tokens) for (let i = 0; i < n; i++) xTiles[lane + i * 4] = xData[t * n + i];
-      else for (let i = 0; i < n; i++) xTiles[lane + i * 4] = 0;
+      for (let i = 0; i < n; i++) xInMemory[lane + i * 4] = xData[t * n + i];
     }
+    xInMemory.set(xData.subarray(tokenTiles * 4 * n, tokens * n), tokenTiles * 4 * n); // the tail, row by row
     new Float32Array(buffer, wBase, outFeatures * n).set(weight.data.subarray(0, outFeatures * n));
 
     const wStride = n * 4;
     const yStride = tokenTiles * 32;
-    const tileArguments = (firstOutputTile: number, endOutputTile: number) => [xBase, wBase, yBase, n, wStride, yStride, tokenTiles, firstOutputTile, endOutputTile];
-    if (threads === 2 && outputTiles >= 2 && tokens * n * outFeatures >= minMultiplyAddsToSplit) {
-      helper ??= new HelperThread(module!, memory, ['tiles']);
-      const half = Math.ceil(outputTiles / 2);
-      helper.start('tiles', tileArguments(half, outputTiles));
-      tiles(...tileArguments(0, half));
+    const tileArguments = (first: number, end: number) => [xBase, wBase, yBase, n, wStride, yStride, tokenTiles, first, end];
+    const rowArguments = (first: number, end: number) => [xTailBase, wBase, yTailBase, n, wStride, paddedOutputs * 8, tailTokens, first, end];
+    if (threads === 2 && outputGroups >= 2 && tokens * n * outFeatures >= minMultiplyAddsToSplit) {
+      helper ??= new HelperThread(module!, memory, ['tiles', 'rows']);
+      if (tokenTiles > 0) {
+        // The helper takes half the tiles; this thread the other half and the tail tokens.
+        const half = Math.ceil(outputTiles / 2);
+        helper.start('tiles', tileArguments(half, outputTiles));
+        tiles(...tileArguments(0, half));
+        rows(...rowArguments(0, outputGroups));
+      } else {
+        const half = Math.ceil(outputGroups / 2);
+        helper.start('rows', rowArguments(half, outputGroups));
+        rows(...rowArguments(0, half));
+      }
       helper.wait();
     } else {
       tiles(...tileArguments(0, outputTiles));
+      rows(...rowArguments(0, outputGroups));
     }
 
-    const sums = new Float64Array(buffer, yBase, outputTiles * 4 * tokenTiles * 4);
+    const tileSums = new Float64Array(buffer, yBase, paddedOutputs * tokenTiles * 4);
+    const tailSums = new Float64Array(buffer, yTailBase, tailTokens * paddedOutputs);
     const y = zeros([tokens, outFeatures]);
     const bData = bias?.data;
-    for (let o = 0; o < outFeatures; o++) {
-      const row = o * tokenTiles * 4;
-      for (let t = 0; t < tokens; t++) y.data[t * outFeatures + o] = bData === undefined ? sums[row + t] : sums[row + t] + bData[o]; // one rounding
+    for (let t = 0; t < tokens; t++) {
+      for (let o = 0; o < outFeatures; o++) {
+        const sum = t < tokenTiles * 4 ? tileSums[o * tokenTiles * 4 + t] : tailSums[(t - tokenTiles * 4) * paddedOutputs + o];
+        y.data[t * outFeatures + o] = bData === undefined ? sum : sum + bData[o]; // one rounding
+      }
     }
     return y;
   }

@@ -112,10 +112,88 @@ const tiles: FunctionDefinition = {
   ],
 };
 
+// Parameters of `row`, then its locals.
+const R_X = 0, R_W0 = 1, R_Y = 2, R_N = 3, R_W_STRIDE = 4;
+const R_ROWS = [R_W0, 5, 6, 7, 8, 9, 10, 11]; // the 8 weight rows' byte addresses
+const R_XV = 12, R_V = 13;
+const R_ACC = [14, 15, 16, 17]; // R_ACC[p]: outputs 2p and 2p + 1
+
+/**
+ * row(x, w, y, n, wStride): one token × 8 outputs, for the tokens a 4-token tile would pad (an expert
+ * chosen by 1–3 tokens, the last 1–3 tokens of any batch). Lanes run across outputs here:
+ *
+ *   x   n float64 (the token)      w   8 rows of n float32, wStride bytes apart      y   8 float64
+ *   for i in 0 … n−1:  xv = splat(x[i])
+ *     for p in 0 … 3:   acc[p] += xv · (float64(W[o+2p, i]), float64(W[o+2p+1, i]))
+ *
+ * Each lane is still one output's float64 sum over i in increasing order.
+ */
+const tokenRow: FunctionDefinition = {
+  exportName: 'row',
+  parameters: [i32, i32, i32, i32, i32],
+  locals: [i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128],
+  body: [
+    ...R_ROWS.slice(1).map((rowAddress, k) => addTo(rowAddress, R_ROWS[k], local.get(R_W_STRIDE))),
+    control.block(),
+    local.get(R_N), i32ops.eqz(), control.brIf(0),
+    control.loop(),
+    [...local.get(R_X), ...v128ops.load64Splat(), ...local.set(R_XV)],
+    ...R_ACC.flatMap((acc, p) => [
+      // (W[o+2p, i], W[o+2p+1, i], 0, 0) as float32, widened to two float64 lanes
+      [...local.get(R_ROWS[2 * p + 1]), ...local.get(R_ROWS[2 * p]), ...v128ops.load32Zero(), ...v128ops.load32Lane(1), ...f64x2.promoteLowF32x4(), ...local.set(R_V)],
+      [...local.get(acc), ...local.get(R_XV), ...local.get(R_V), ...f64x2.mul(), ...f64x2.add(), ...local.set(acc)],
+    ]),
+    addTo(R_X, R_X, i32ops.const(8)),
+    ...R_ROWS.map((rowAddress) => addTo(rowAddress, rowAddress, i32ops.const(4))),
+    local.get(R_N), i32ops.const(1), i32ops.sub(), local.set(R_N),
+    local.get(R_N), control.brIf(0),
+    control.end(),
+    control.end(),
+    ...R_ACC.map((acc, p) => [...local.get(R_Y), ...local.get(acc), ...v128ops.store(16 * p)]),
+  ],
+};
+
+// Parameters of `rows`, then its locals.
+const S_X = 0, S_W = 1, S_Y = 2, S_N = 3, S_W_STRIDE = 4, S_Y_STRIDE = 5, S_TOKENS = 6, S_FIRST_GROUP = 7, S_END_GROUP = 8;
+const S_TOKEN = 9, S_GROUP = 10;
+
+/**
+ * rows(x, w, y, n, wStride, yStride, tokens, firstGroup, endGroup): `row` for every token and every
+ * group of 8 outputs in [firstGroup, endGroup):
+ *
+ *   for t in 0 … tokens−1:  for g in first … end−1:
+ *     row(x + t·n·8, w + g·8·wStride, y + t·yStride + g·64, n, wStride)
+ */
+const tokenRows: FunctionDefinition = {
+  exportName: 'rows',
+  parameters: [i32, i32, i32, i32, i32, i32, i32, i32, i32],
+  locals: [i32, i32],
+  body: [
+    [...i32ops.const(0), ...local.set(S_TOKEN)],
+    control.block(), control.loop(),
+    local.get(S_TOKEN), local.get(S_TOKENS), i32ops.geU(), control.brIf(1),
+    [...local.get(S_FIRST_GROUP), ...local.set(S_GROUP)],
+    control.block(), control.loop(),
+    local.get(S_GROUP), local.get(S_END_GROUP), i32ops.geU(), control.brIf(1),
+    [
+      ...local.get(S_TOKEN), ...local.get(S_N), ...i32ops.mul(), ...i32ops.const(8), ...i32ops.mul(), ...local.get(S_X), ...i32ops.add(),
+      ...local.get(S_GROUP), ...i32ops.const(8), ...i32ops.mul(), ...local.get(S_W_STRIDE), ...i32ops.mul(), ...local.get(S_W), ...i32ops.add(),
+      ...local.get(S_TOKEN), ...local.get(S_Y_STRIDE), ...i32ops.mul(), ...local.get(S_GROUP), ...i32ops.const(64), ...i32ops.mul(), ...i32ops.add(), ...local.get(S_Y), ...i32ops.add(),
+      ...local.get(S_N), ...local.get(S_W_STRIDE), ...control.call(2),
+    ],
+    addTo(S_GROUP, S_GROUP, i32ops.const(1)),
+    control.br(0),
+    control.end(), control.end(),
+    addTo(S_TOKEN, S_TOKEN, i32ops.const(1)),
+    control.br(0),
+    control.end(), control.end(),
+  ],
+};
+
 /** At most 65536 pages of 64 KiB: the whole 32-bit address space. */
 export const MAXIMUM_PAGES = 65536;
 
 /** The module bytes. */
 export function linearKernelModule(): Uint8Array {
-  return assembleModule([tile, tiles], MAXIMUM_PAGES);
+  return assembleModule([tile, tiles, tokenRow, tokenRows], MAXIMUM_PAGES); // function indices 0, 1, 2, 3
 }
