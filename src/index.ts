@@ -77,3 +77,12 @@ export type { Preset } from './params/presets.js';
 export { PRESETS, findPreset } from './params/presets.js';
 export type { ParamsReport } from './params/report.js';
 export { buildReport, renderReport } from './params/report.js';
+
+// backends/gpujs: the gpu.js backend (Node headless-gl, browser WebGL / WebGL2 / WebGPU) and the
+// verification of any backend on golden cases
+export type { GpuLike } from './backends/gpujs/runtime.js';
+export type { GpujsKernels } from './backends/gpujs/backend.js';
+export { createGpujsBackend } from './backends/gpujs/backend.js';
+export { runSynchronously } from './backends/gpujs/synchronous-view.js';
+export type { CaseEntry, CaseResult, MatrixCell } from './backends/gpujs/verify-cases.js';
+export { verifyCaseOn, verifyCasesOn, runCaseOn, matrixColumn } from './backends/gpujs/verify-cases.js';

@@ -19,6 +19,7 @@
  *   activation  x [any]       —                                       sigmoid, silu, relu, gelu, gelu_tanh
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
+import type { BackendOption } from '../backends/registry.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
@@ -52,8 +53,8 @@ export interface Component<C = unknown> {
   parseConfig(json: unknown): C;
   /** The config as stored in metadata (Hugging Face keys where they exist). */
   configToJson(config: C): Record<string, unknown>;
-  /** Runs the reference. */
-  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor): TensorMap;
+  /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
+  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
   /** Reduction length K behind an output, for the tolerance model. */
   reductionLength(config: C, output: string): number;
   /** Present for components that choose experts. */
@@ -87,8 +88,8 @@ const moe: Component<MoEConfig> = {
   summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
   parseConfig: parseMoEConfig,
   configToJson: (config) => moeConfigToHuggingFace(config),
-  run(config, inputs, params, routingOverride) {
-    const out = moeForward(input(inputs, 'x'), params, config, { routingOverride });
+  run(config, inputs, params, routingOverride, options) {
+    const out = moeForward(input(inputs, 'x'), params, config, { routingOverride, backend: options?.backend });
     const outputs: TensorMap = {
       y: out.output,
       router_logits: out.router.logits,
@@ -125,9 +126,9 @@ const router: Component<MoEConfig> = {
   summary: 'the router alone: logits, scores, top-k, weights, margins',
   parseConfig: parseMoEConfig,
   configToJson: (config) => moeConfigToHuggingFace(config),
-  run(config, inputs, params, routingOverride) {
+  run(config, inputs, params, routingOverride, options) {
     const c = resolveMoEConfig(config);
-    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
+    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins };
   },
   reductionLength(config, output) {
@@ -172,13 +173,13 @@ const expert: Component<ExpertConfig> = {
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
     const { hiddenSize: H, intermediateSize: I } = config;
     if (config.kind === 'swiglu') {
-      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }) };
+      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }, options) };
     }
-    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind) };
+    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind, options) };
   },
   reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
 };
@@ -188,7 +189,7 @@ const softmaxComponent: Component<Record<string, never>> = {
   summary: 'row-wise softmax and log-sum-exp (max-subtracted; -Infinity allowed)',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run: (_c, inputs) => ({ probs: softmax(input(inputs, 'logits')), logsumexp: logSumExp(input(inputs, 'logits')) }),
+  run: (_c, inputs, _p, _r, options) => ({ probs: softmax(input(inputs, 'logits'), options), logsumexp: logSumExp(input(inputs, 'logits'), options) }),
   reductionLength: () => 1,
 };
 
@@ -198,9 +199,9 @@ const rmsnorm: Component<RMSNormConfig> = {
   summary: 'RMSNorm: x / sqrt(mean(x²) + eps) · weight',
   parseConfig: (json) => ({ eps: checkFiniteNumber('config.eps', objectConfig(json).eps ?? objectConfig(json).rms_norm_eps ?? 1e-6, 0) }),
   configToJson: (config) => ({ rms_norm_eps: config.eps }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
-    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps) };
+    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps, options) };
   },
   reductionLength: () => 2,
 };
@@ -210,9 +211,9 @@ const activation: Component<Record<string, never>> = {
   summary: 'element-wise sigmoid, silu, relu, gelu (erf), gelu_tanh',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run(_c, inputs) {
+  run(_c, inputs, _p, _r, options) {
     const x = input(inputs, 'x');
-    return { sigmoid: sigmoid(x), silu: silu(x), relu: relu(x), gelu: gelu(x), gelu_tanh: geluTanh(x) };
+    return { sigmoid: sigmoid(x, options), silu: silu(x, options), relu: relu(x, options), gelu: gelu(x, options), gelu_tanh: geluTanh(x, options) };
   },
   reductionLength: () => 1,
 };
