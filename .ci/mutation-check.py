@@ -24,6 +24,10 @@ muts = [
  ("verify replays the backend routing", "src/golden/verify.ts", "reference = component.run(config, inputs, params, actIndices);", "component.run(config, inputs, params, actIndices);", "spec/golden/verify-judges-backend-outputs.spec.ts"),
  ("python stdlib recomputation", "src/router/router.ts", "for (let j = 0; j < k; j++) weights[j] *= options.routedScalingFactor;", "for (let j = 0; j < k; j++) weights[j] *= options.routedScalingFactor * (1 + 1e-5);", "REGENERATE spec/golden/python-stdlib-recomputes-golden-moe-cases.spec.ts"),
  ("async entry equals sync entry", "src/moe/layer.ts", "const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };", "const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.output) };", "spec/backends/async-wrapper-gives-the-same-bits.spec.ts"),
+ ("gpujs linear kernel adds the bias", "src/backends/gpujs/linear.ts", "  return sum + bias[o];", "  return sum;", "spec/backends/gpujs/kernels-match-cpu-within-tolerance.spec.ts"),
+ ("gpujs gelu kernel reflects erfc for negative arguments", "src/backends/gpujs/elementwise.ts", "  if (z < 0) erfc = 2 - erfc;", "  if (z > 0) erfc = 2 - erfc;", "spec/backends/gpujs/kernels-match-cpu-within-tolerance.spec.ts"),
+ ("synchronous view returns only after a pass without stand-ins", "src/backends/gpujs/synchronous-view.ts", "    if (standIns === 0) return outcome;", "    if (pass >= 0) return outcome;", "spec/backends/gpujs/synchronous-view-gives-the-async-backends-own-bits.spec.ts"),
+ ("verify of a backend names routing mismatches", "src/backends/gpujs/verify-cases.ts", "  for (const m of report.routing?.mismatches ?? []) {", "  for (const m of [] as NonNullable<VerifyReport['routing']>['mismatches']) {", "spec/backends/gpujs/verify-fails-wrong-kernels-naming-family-and-element.spec.ts"),
  ("overflow from finite input is an error", "src/moe/layer.ts", "  checkProducedFinite('moe', 'y', output);\n", "", "spec/moe/overflow-from-finite-input-is-an-error.spec.ts"),
 ]
 only = sys.argv[1:]

@@ -86,3 +86,5 @@ export { createGpujsBackend } from './backends/gpujs/backend.js';
 export { runSynchronously } from './backends/gpujs/synchronous-view.js';
 export type { CaseEntry, CaseResult, MatrixCell } from './backends/gpujs/verify-cases.js';
 export { verifyCaseOn, verifyCasesOn, runCaseOn, matrixColumn } from './backends/gpujs/verify-cases.js';
+export type { KernelValidation } from './backends/gpujs/validate.js';
+export { validateKernels } from './backends/gpujs/validate.js';
