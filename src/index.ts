@@ -28,6 +28,11 @@ export type { TopKResult } from './router/topk.js';
 export { topK, rankDescending } from './router/topk.js';
 export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
 export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
+// router variants: expert capacity and token dropping, group-limited selection
+export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, CapacityConfig, ResolvedCapacityConfig, DroppedSlot, CapacityOutput } from './router/capacity.js';
+export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
+export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
+export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';
@@ -47,7 +52,16 @@ export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';
 export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
 export { moeForward, moeForwardAsync, routerParamsOf } from './moe/layer.js';
-export { MOE_MODEL_TYPES, moeConfigFromHuggingFace, moeConfigToHuggingFace } from './moe/hf-config.js';
+
+// hf: the one reader of Hugging Face config.json files (the MoE block, the layer config, attention, the whole model)
+export type { HfModelType, HfMoeModelType, HfExpertKind, HfExpertGroups, HfMoeBlock } from './hf/moe-block.js';
+export { HF_MODEL_TYPES, HF_MOE_MODEL_TYPES, readHfMoeBlock } from './hf/moe-block.js';
+export type { HfLayerOptions, HfLayerFamily } from './hf/layer-config.js';
+export { moeConfigFromHuggingFace, moeConfigToHuggingFace, stringifyHfConfig } from './hf/layer-config.js';
+export type { HfAttention, HfRope, HfRopeScaling } from './hf/attention.js';
+export { readHfAttention } from './hf/attention.js';
+export type { ModelDescription } from './hf/model-description.js';
+export { readHfModel, PARAMS_MODEL_TYPES } from './hf/model.js';
 
 // golden: the safetensors format, case families, tolerance model, run and verify
 export type { SafetensorsDtype, SafetensorsFile } from './golden/safetensors.js';
@@ -67,8 +81,6 @@ export type { VerifyOptions, VerifyReport } from './golden/verify.js';
 export { verify } from './golden/verify.js';
 
 // params: parameter, FLOP and memory calculators, presets
-export type { ModelDescription } from './params/config.js';
-export { readHfConfig, PARAMS_MODEL_TYPES } from './params/hf-config.js';
 export type { CountOptions, ParameterCounts } from './params/count.js';
 export { countParameters } from './params/count.js';
 export type { ModelCosts, Dtype } from './params/cost.js';
@@ -77,6 +89,13 @@ export type { Preset } from './params/presets.js';
 export { PRESETS, findPreset } from './params/presets.js';
 export type { ParamsReport } from './params/report.js';
 export { buildReport, renderReport } from './params/report.js';
+
+// losses
+export {
+  loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
+  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+} from './losses/index.js';
+export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';
 
 // backends/gpujs: the gpu.js backend (Node headless-gl, browser WebGL / WebGL2 / WebGPU) and the
 // verification of any backend on golden cases

@@ -68,18 +68,18 @@ const columns: Record<string, Record<string, MatrixCell>> = {};
 for (const o of outcomes) if (o.results) columns[o.mode] = matrixColumn(o.results);
 const families = [...new Set(Object.values(columns).flatMap((c) => Object.keys(c)))].sort();
 const cellOf = (family: string, o: ModeOutcome): MatrixCell =>
-  columns[o.mode]?.[family] ?? { status: 'not run', cases: 0, passed: 0, worstRatio: 0, worstAt: '', ulpHistogram: {} as MatrixCell['ulpHistogram'], nearTieFlips: 0, failures: [], reason: o.notRun ?? 'no case of this family ran' };
+  columns[o.mode]?.[family] ?? { status: 'not run', kernelCalls: 0, cases: 0, passed: 0, worstRatio: 0, worstAt: '', ulpHistogram: {} as MatrixCell['ulpHistogram'], nearTieFlips: 0, failures: [], reason: o.notRun ?? 'no case of this family ran' };
 
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`gpujs backend vs the cpu reference: every committed golden case, judged by verify (fp32, default tolerances)\n`);
-console.log(pad('family', 12) + outcomes.map((o) => pad(o.mode, 22)).join(''));
+console.log(pad('family', 16) + outcomes.map((o) => pad(o.mode, 22)).join(''));
 for (const family of families) {
-  console.log(pad(family, 12) + outcomes.map((o) => {
+  console.log(pad(family, 16) + outcomes.map((o) => {
     const c = cellOf(family, o);
     return pad(c.status === 'not run' ? 'not run' : `${c.status} ${c.passed}/${c.cases} ${c.worstRatio.toFixed(3)}`, 22);
   }).join(''));
 }
-console.log(`\n(cell: status, cases passed, worst |error| / allowed over every float32 element)\n`);
+console.log(`\n(cell: status, cases passed, worst |error| / allowed over every float32 element; 'cpu only': the family ran no kernel on the backend, so it verifies nothing of it)\n`);
 for (const o of outcomes) {
   if (o.notRun) {
     console.log(`${o.mode}: NOT RUN: ${o.notRun}`);
@@ -89,7 +89,7 @@ for (const o of outcomes) {
   for (const family of families) {
     const c = cellOf(family, o);
     const histogram = Object.entries(c.ulpHistogram).map(([bucket, count]) => `${bucket}:${count}`).join(' ');
-    console.log(`  ${pad(family, 11)} ${pad(c.status, 5)} worst ${c.worstRatio.toFixed(3)} at ${pad(c.worstAt, 42)} ulps ${histogram}  near-tie flips ${c.nearTieFlips}`);
+    console.log(`  ${pad(family, 15)} ${pad(c.status, 8)} worst ${c.worstRatio.toFixed(3)} at ${pad(c.worstAt, 42)} ulps ${histogram}  near-tie flips ${c.nearTieFlips}  kernel calls ${c.kernelCalls}`);
     for (const failure of c.failures.slice(0, 5)) console.log(`      ${failure}`);
   }
 }

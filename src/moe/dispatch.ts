@@ -19,14 +19,19 @@ export interface Dispatch {
   slotsOfExpert: Int32Array[];
 }
 
-/** Groups the slots of `topkIndices` [T, k] by expert. Indices must already be checked. */
-export function dispatchByExpert(topkIndices: IntTensor, numExperts: number): Dispatch {
+/**
+ * Groups the slots of `topkIndices` [T, k] by expert. Indices must already be checked. With
+ * `keptMask` [T, k] (capacity, src/router/capacity.ts), dropped slots (0) go to no expert.
+ */
+export function dispatchByExpert(topkIndices: IntTensor, numExperts: number, keptMask?: IntTensor): Dispatch {
   const slots = topkIndices.data;
+  const kept = keptMask?.data;
   const counts = new Int32Array(numExperts);
-  for (let s = 0; s < slots.length; s++) counts[slots[s]]++;
+  for (let s = 0; s < slots.length; s++) if (kept === undefined || kept[s]) counts[slots[s]]++;
   const slotsOfExpert = Array.from(counts, (count) => new Int32Array(count));
   const filled = new Int32Array(numExperts);
   for (let s = 0; s < slots.length; s++) {
+    if (kept !== undefined && !kept[s]) continue;
     const e = slots[s];
     slotsOfExpert[e][filled[e]++] = s;
   }

@@ -117,6 +117,9 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
   if (dense && options.routingOverride !== undefined) {
     throw new MoEOracleError('routingOverride', 'no override in dense mode (every expert runs)', 'an override');
   }
+  for (const variant of ['groups', 'capacity'] as const) {
+    if (dense && resolved.router[variant] !== undefined) throw new MoEOracleError(`config.router.${variant}`, "none in dense mode (every expert runs on every token)", 'a setting');
+  }
   // Dense mode: every expert, weighted by its raw score, in rank order.
   const routerConfig: ResolvedRouterConfig = dense ? { ...resolved.router, topK: N, normalization: 'none', routedScalingFactor: 1 } : resolved.router;
   if (options.routingOverride !== undefined) checkSelection('routing override', options.routingOverride, input.shape[0], routerConfig.topK, N);
@@ -162,13 +165,21 @@ interface ExpertStageOutput {
 function expertStage(kernels: Kernels, layer: CheckedLayer, x: DeviceTensor, router: RouterOutput): ExpertStageOutput {
   const { hiddenSize: H, numExperts: N } = layer.config;
   const [T, k] = router.topkIndices.shape;
-  const { tokensPerExpert, slotsOfExpert } = dispatchByExpert(router.topkIndices, N);
+  const capacity = router.capacity;
+  const { tokensPerExpert, slotsOfExpert } = dispatchByExpert(router.topkIndices, N, capacity?.keptMask);
   const parts = [];
   for (let e = 0; e < N; e++) {
     const slots = slotsOfExpert[e];
     if (slots.length === 0) continue;
     const batch = kernels.gatherRows(x, tokenRowsOfSlots(slots, k));
     parts.push({ values: expertOnDevice(kernels, batch, layer.experts[e], layer), rows: slots });
+  }
+  // Hugging Face Switch's pass-through: a dropped slot's row is the token's own input (its weight, the
+  // top-1 probability, stays), so the token comes out as p·x. Under 'zero' a dropped row stays 0 and
+  // its combine weight is 0.
+  if (capacity !== undefined && capacity.dropped.length > 0 && layer.routerConfig.capacity?.dropped === 'pass-through') {
+    const droppedSlots = Int32Array.from(capacity.dropped, (d) => d.token * k + d.slot);
+    parts.push({ values: kernels.gatherRows(x, tokenRowsOfSlots(droppedSlots, k)), rows: droppedSlots });
   }
   const slotOutputs = kernels.scatterRows(parts, T * k, H);
 
@@ -182,7 +193,7 @@ function expertStage(kernels: Kernels, layer: CheckedLayer, x: DeviceTensor, rou
         : kernels.activation(kernels.linear(x, kernels.upload(layer.shared.gateWeight)), 'sigmoid');
     shared = { output, gate };
   }
-  const output = kernels.combine(kernels.upload(router.topkWeights), slotOutputs, shared);
+  const output = kernels.combine(kernels.upload(capacity?.combineWeights ?? router.topkWeights), slotOutputs, shared);
   return { output, shared, tokensPerExpert };
 }
 

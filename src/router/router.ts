@@ -29,6 +29,8 @@ import { checkFinite, checkProducedFinite, checkShape, contiguous, FLOAT32_MAX, 
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf, type BackendOption } from '../backends/registry.js';
 import { checkSelection, topK } from './topk.js';
+import { applyCapacity, resolveCapacityConfig, type CapacityConfig, type CapacityOutput, type ResolvedCapacityConfig } from './capacity.js';
+import { limitToGroups, resolveGroupLimitedConfig, type GroupLimitedConfig, type GroupSelection } from './group-limited.js';
 
 /** How logits become per-expert scores. */
 export type Scoring = 'softmax' | 'sigmoid';
@@ -59,6 +61,10 @@ export interface RouterConfig {
   bias?: boolean;
   /** The router has DeepSeek-V3's selection-only `gate.e_score_correction_bias`; default false. */
   scoreCorrectionBias?: boolean;
+  /** Group-limited selection (DeepSeek-V2/V3, Megatron; group-limited.ts); default none [n_group, topk_group, topk_method]. */
+  groups?: GroupLimitedConfig;
+  /** Expert capacity and token dropping (capacity.ts); default none: every chosen slot is processed. */
+  capacity?: CapacityConfig;
 }
 
 /** Router parameters. */
@@ -81,12 +87,22 @@ export interface RouterOutput {
   topkIndices: IntTensor;
   /** [T, k] combine weights of the chosen experts. */
   topkWeights: Tensor;
-  /** [T] k-th minus (k+1)-th selection score (+Infinity when k = N): small means near-tie. */
+  /**
+   * [T] k-th minus (k+1)-th selection score (+Infinity when k = N): small means near-tie. With groups,
+   * the smaller of that margin (among the kept groups) and the group margin.
+   */
   margins: Tensor;
+  /** Group-limited selection: group scores, kept groups, group margins (when `groups` is set). */
+  groups?: GroupSelection;
+  /** Capacity and drops (when `capacity` is set): the combine uses `capacity.combineWeights`. */
+  capacity?: CapacityOutput;
 }
 
-/** A router config with defaults filled in and every value checked. */
-export type ResolvedRouterConfig = Required<RouterConfig>;
+/** A router config with defaults filled in and every value checked; absent variants are null. */
+export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity'>> & {
+  groups?: GroupLimitedConfig;
+  capacity?: ResolvedCapacityConfig;
+};
 
 /** Router settings of published models (k and the parameter flags are set separately). */
 export const ROUTER_PRESETS = {
@@ -101,7 +117,7 @@ export const ROUTER_PRESETS = {
   'deepseek-v3': { scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 },
 } as const satisfies Record<string, Omit<RouterConfig, 'topK'>>;
 
-const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias'];
+const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity'];
 
 /**
  * Checks a router config against the number of experts and fills in defaults. `where` names the
@@ -119,6 +135,8 @@ export function resolveRouterConfig(config: RouterConfig, numExperts: number, wh
     bias: checkBoolean(`${where}.bias`, config.bias, false),
     scoreCorrectionBias: checkBoolean(`${where}.scoreCorrectionBias`, config.scoreCorrectionBias, false),
   };
+  if (config.groups !== undefined) resolved.groups = resolveGroupLimitedConfig(config.groups, numExperts, resolved.topK, `${where}.groups`);
+  if (config.capacity !== undefined) resolved.capacity = resolveCapacityConfig(config.capacity, resolved.topK, resolved.routedScalingFactor, `${where}.capacity`);
   if (resolved.scoreCorrectionBias && resolved.normalization === 'softmax-topk') {
     throw new MoEOracleError(`${where}.normalization`, 'a score-based normalisation when a score-correction bias is used (the bias shifts scores, not logits)', "'softmax-topk'");
   }
@@ -236,7 +254,12 @@ export function selectExperts(
   // Selection space: logits for 'softmax-topk', else scores (+ the selection-only bias).
   let selection = config.normalization === 'softmax-topk' ? logits : scores;
   if (scoreCorrectionBias !== undefined) selection = addRowVector(scores, scoreCorrectionBias);
-  const ranked = topK(selection, k, 'selection scores');
+  // Group-limited selection: keep the best groups, mask the other experts with −Infinity.
+  const grouped = config.groups === undefined ? undefined : limitToGroups(selection, config.groups, k);
+  const ranked = topK(grouped === undefined ? selection : grouped.masked, k, 'selection scores');
+  if (grouped !== undefined) {
+    for (let t = 0; t < tokens; t++) ranked.margins.data[t] = Math.min(ranked.margins.data[t], grouped.groups.groupMargins.data[t]);
+  }
   const topkIndices = routingOverride === undefined ? ranked.indices : contiguous(routingOverride);
 
   const topkWeights = new Float32Array(tokens * k);
@@ -252,7 +275,10 @@ export function selectExperts(
   }
   const weights = tensor(topkWeights, [tokens, k]);
   checkProducedFinite('router', 'topk_weights', weights);
-  return { logits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
+  const output: RouterOutput = { logits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
+  if (grouped !== undefined) output.groups = grouped.groups;
+  if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity);
+  return output;
 }
 
 /** Runs the router. x [T, H]; returns logits, scores, chosen experts, weights and margins. */

@@ -21,6 +21,7 @@ import type { TensorMap } from '../../golden/components.js';
 import { readSafetensors, type SafetensorsFile } from '../../golden/safetensors.js';
 import { allowedError } from '../../golden/tolerance.js';
 import { readCaseMetadata, verify, type VerifyReport } from '../../golden/verify.js';
+import { cpuBackend } from '../cpu/index.js';
 import type { Kernels } from '../kernels.js';
 import { runSynchronously } from './synchronous-view.js';
 
@@ -44,6 +45,8 @@ export interface CaseResult {
   nearTieFlips: number;
   /** One line per failed output or routing mismatch, naming the family, case, output and element. */
   failures: string[];
+  /** Kernel calls the component made on the backend: 0 means it ran on the cpu alone (nothing of the backend verified). */
+  kernelCalls: number;
   /** Set when the case could not run (the message). */
   error?: string;
 }
@@ -61,12 +64,30 @@ export function outputsAsFile(outputs: TensorMap): SafetensorsFile {
   return { tensors, metadata: {}, dtypes };
 }
 
+/** `backend` with a count of its kernel calls (upload and read back not counted). */
+function counting(backend: Kernels): { kernels: Kernels; calls: () => number } {
+  let calls = 0;
+  const kernels: Record<string, unknown> = { ...backend };
+  for (const name of Object.keys(cpuBackend)) {
+    if (['name', 'synchronous', 'upload', 'readSync', 'read'].includes(name)) continue;
+    const kernel = (backend as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
+    kernels[name] = (...args: unknown[]) => (calls++, kernel.apply(backend, args));
+  }
+  return { kernels: kernels as unknown as Kernels, calls: () => calls };
+}
+
 /** Runs the golden case's component on `backend` (any backend, synchronous or not) → its outputs. */
 export async function runCaseOn(golden: SafetensorsFile, backend: Kernels): Promise<TensorMap> {
+  return (await runCaseCounting(golden, backend)).outputs;
+}
+
+async function runCaseCounting(golden: SafetensorsFile, backend: Kernels): Promise<{ outputs: TensorMap; kernelCalls: number }> {
   const { component, config } = readCaseMetadata(golden);
   const inputs = tensorsUnder(golden.tensors, 'inputs.');
   const params = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
-  return runSynchronously(backend, (kernels) => component.run(config, inputs, params, undefined, { backend: kernels }));
+  const { kernels, calls } = counting(backend);
+  const outputs = await runSynchronously(kernels, (view) => component.run(config, inputs, params, undefined, { backend: view }));
+  return { outputs, kernelCalls: calls() };
 }
 
 /** Summarises a verify report: worst ratio (against the reference verify used), ULPs, failures. */
@@ -79,7 +100,7 @@ export function summarise(golden: SafetensorsFile, actual: TensorMap, report: Ve
     const params = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
     reference = component.run(config, inputs, params, actual[component.routing.indices] as IntTensor);
   }
-  const result: CaseResult = { case: report.case, family, passed: report.passed, worstRatio: 0, worstAt: '', ulpHistogram: emptyHistogram(), nearTieFlips: report.routing?.nearTies.length ?? 0, failures: [] };
+  const result: CaseResult = { case: report.case, family, passed: report.passed, worstRatio: 0, worstAt: '', ulpHistogram: emptyHistogram(), nearTieFlips: report.routing?.nearTies.length ?? 0, failures: [], kernelCalls: 0 };
   for (const comparison of report.comparisons) {
     if (comparison.kind === 'float32') {
       for (const bucket of ULP_BUCKETS) result.ulpHistogram[bucket.label] += comparison.ulp.histogram[bucket.label];
@@ -113,12 +134,12 @@ export async function verifyCaseOn(bytes: Uint8Array, backend: Kernels, name = '
   let golden: SafetensorsFile | undefined;
   try {
     golden = readSafetensors(bytes);
-    const actual = await runCaseOn(golden, backend);
-    return summarise(golden, actual, verify(golden, outputsAsFile(actual)));
+    const { outputs, kernelCalls } = await runCaseCounting(golden, backend);
+    return { ...summarise(golden, outputs, verify(golden, outputsAsFile(outputs))), kernelCalls };
   } catch (error) {
     const family = golden?.metadata.component ?? '?';
     const message = error instanceof MoEOracleError ? error.message : String((error as Error)?.stack ?? error);
-    return { case: name, family, passed: false, worstRatio: NaN, worstAt: '', ulpHistogram: emptyHistogram(), nearTieFlips: 0, failures: [`${family} ${name}: could not run: ${message}`], error: message };
+    return { case: name, family, passed: false, worstRatio: NaN, worstAt: '', ulpHistogram: emptyHistogram(), nearTieFlips: 0, failures: [`${family} ${name}: could not run: ${message}`], kernelCalls: 0, error: message };
   }
 }
 
@@ -129,9 +150,15 @@ export async function verifyCasesOn(cases: readonly CaseEntry[], load: (file: st
   return results;
 }
 
-/** One cell of the matrix: a family on one mode. */
+/**
+ * One cell of the matrix: a family on one mode. 'cpu only': every case passed but none made a kernel
+ * call on the backend (selection, losses, backward passes run on the cpu for every backend), so the
+ * backend was not exercised by that family.
+ */
 export interface MatrixCell {
-  status: 'pass' | 'fail' | 'not run';
+  status: 'pass' | 'fail' | 'cpu only' | 'not run';
+  /** Kernel calls on the backend over the family's cases. */
+  kernelCalls: number;
   cases: number;
   passed: number;
   worstRatio: number;
@@ -147,8 +174,9 @@ export interface MatrixCell {
 export function matrixColumn(results: readonly CaseResult[]): Record<string, MatrixCell> {
   const column: Record<string, MatrixCell> = {};
   for (const r of results) {
-    const cell = (column[r.family] ??= { status: 'pass', cases: 0, passed: 0, worstRatio: 0, worstAt: '', ulpHistogram: emptyHistogram(), nearTieFlips: 0, failures: [] });
+    const cell = (column[r.family] ??= { status: 'pass', kernelCalls: 0, cases: 0, passed: 0, worstRatio: 0, worstAt: '', ulpHistogram: emptyHistogram(), nearTieFlips: 0, failures: [] });
     cell.cases++;
+    cell.kernelCalls += r.kernelCalls;
     if (r.passed) cell.passed++;
     else cell.status = 'fail';
     if (!(r.worstRatio <= cell.worstRatio)) {
@@ -159,5 +187,6 @@ export function matrixColumn(results: readonly CaseResult[]): Record<string, Mat
     cell.nearTieFlips += r.nearTieFlips;
     cell.failures.push(...r.failures);
   }
+  for (const cell of Object.values(column)) if (cell.status === 'pass' && cell.kernelCalls === 0) cell.status = 'cpu only';
   return column;
 }
