@@ -25,6 +25,9 @@
  *                             gate.weight (+ bias, + score bias)      logits, scores, topk_indices, topk_weights,
  *                                                                     margins, grad_logits, grad_gate_weight,
  *                                                                     grad_x, grad_gate_bias?
+ *   attention   x [T, H]      MLA or MHA/GQA/MQA names (attention/      y; one pass: attention_weights [n, T, T];
+ *               (+ block_table  params.ts)                             decoding: cache_c_kv, cache_k_rope (MLA)
+ *                I32, paged)                                           or cache_keys, cache_values
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import type { BackendOption } from '../backends/registry.js';
@@ -44,6 +47,7 @@ import { loadBalancingLoss, type LoadBalancingOptions } from '../losses/load-bal
 import { routerZLoss, type ZLossOptions } from '../losses/z-loss.js';
 import { updateExpertBias } from '../losses/bias-update.js';
 import { routerBackward, routerLinearBackward } from '../router/backward.js';
+import { attentionComponent } from './attention-component.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -74,7 +78,7 @@ export interface Component<C = unknown> {
   routing?: RoutingOutputs;
 }
 
-export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward';
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward' | 'attention';
 
 function objectConfig(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
@@ -152,7 +156,8 @@ const moe: Component<MoEComponentConfig> = {
 /**
  * The outputs of the routing variants, present only when the config sets them (so cases without
  * them keep their files): group-limited selection (group_scores [T, G], chosen_groups [T, topkGroup],
- * group_margins [T]) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
+ * group_margins [T]), noise (router_jitter [T, H] multipliers; or router_noise [T, N] ε,
+ * router_noise_stddev [T, N], noisy_logits [T, N] H) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
  * combine_weights [T, k], drop_margins [T, k], tokens_per_expert_before_drop [N], and for the router
  * alone tokens_per_expert [N] after dropping).
  */
@@ -162,6 +167,13 @@ function routingVariantOutputs(out: RouterOutput): TensorMap {
     outputs.group_scores = out.groups.groupScores;
     outputs.chosen_groups = out.groups.chosenGroups;
     outputs.group_margins = out.groups.groupMargins;
+  }
+  if (out.noise !== undefined) {
+    const n = out.noise;
+    if (n.jitter !== undefined) outputs.router_jitter = n.jitter;
+    if (n.noise !== undefined) outputs.router_noise = n.noise;
+    if (n.noiseStddev !== undefined) outputs.router_noise_stddev = n.noiseStddev;
+    if (n.noisyLogits !== undefined) outputs.noisy_logits = n.noisyLogits;
   }
   if (out.capacity !== undefined) {
     const c = out.capacity;
@@ -214,7 +226,7 @@ const topk: Component<TopKConfig> = {
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
 };
 
-interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: ExpertKind }
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: Exclude<ExpertKind, 'gpt-oss'> }
 const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
@@ -224,7 +236,7 @@ const expert: Component<ExpertConfig> = {
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
-      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS.filter((kind) => kind !== 'gpt-oss')), // gpt-oss experts: through the moe component
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
@@ -348,7 +360,7 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
 
 /** Every component, by name. */
 export const COMPONENTS: Record<ComponentName, Component<any>> = {
-  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent,
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent, attention: attentionComponent,
 };
 
 /** Looks a component up by name. */

@@ -22,14 +22,15 @@
  * queue), each after its inputs have arrived.
  *
  * Each kernel file of this folder (linear.ts, elementwise.ts, softmax.ts, rmsnorm.ts,
- * gather-combine.ts) holds the gpu.js kernel functions beside the cpu loop they mirror;
+ * gather-combine.ts, heads.ts) holds the gpu.js kernel functions beside the cpu loop they mirror;
  * validate.ts checks each kernel against its cpu loop (llm.c's dev/cuda pattern).
  */
 import { MoEOracleError } from '../../tensor/errors.js';
 import { contiguous, tensor, type Tensor } from '../../tensor/tensor.js';
-import type { Activation, DeviceTensor, Kernels } from '../kernels.js';
-import { ELEMENTWISE_TYPES, geluKernel, geluTanhKernel, reluKernel, sigmoidKernel, siluAndMulKernel, siluKernel, SILU_AND_MUL_TYPES } from './elementwise.js';
+import type { Activation, DeviceTensor, Kernels, RopeLayout } from '../kernels.js';
+import { CLAMPED_SWIGLU_TYPES, clampedSwiGLUKernel, ELEMENTWISE_TYPES, geluKernel, geluTanhKernel, reluKernel, sigmoidKernel, siluAndMulKernel, siluKernel, SILU_AND_MUL_TYPES } from './elementwise.js';
 import { COMBINE_SHARED_TYPES, COMBINE_TYPES, combineKernel, combineSharedKernel, GATHER_TYPES, gatherRowsKernel, SCATTER_TYPES, scatterRowsKernel } from './gather-combine.js';
+import { CONCAT_TWO_TYPES, concatTwoKernel, MERGE_HEADS_TYPES, mergeHeadsKernel, ROPE_TYPES, ropeKernel, SPLIT_HEADS_TYPES, splitHeadsKernel } from './heads.js';
 import { LINEAR_BIAS_TYPES, LINEAR_TYPES, linearBiasKernel, linearKernel, MATMUL_TYPES, matmulKernel, matmulTransposedKernel } from './linear.js';
 import { RMS_NORMALIZE_TYPES, rmsNormalizeKernel, SUM_OF_SQUARES_TYPES, sumOfSquaresKernel } from './rmsnorm.js';
 import { checkLoopLength, KernelRunner, type ArgumentTypes, type GpuLike } from './runtime.js';
@@ -42,6 +43,8 @@ export class GpujsTensor implements DeviceTensor {
     readonly values: Float32Array | Promise<Float32Array>,
   ) {}
 }
+
+const ROPE_LAYOUTS: Record<RopeLayout, number> = { interleaved: 0, half: 1, 'hf-interleave': 2 };
 
 const ACTIVATION_KERNELS: Record<Activation, Function> = {
   sigmoid: sigmoidKernel, silu: siluKernel, relu: reluKernel, gelu: geluKernel, 'gelu-tanh': geluTanhKernel,
@@ -192,7 +195,46 @@ export function createGpujsBackend(gpu: GpuLike): GpujsKernels {
       const transposeB = options?.transposeB ?? false;
       const columns = transposeB ? b.shape[1] : b.shape[2];
       checkLoopLength('a.shape[2]', inner);
-      return run([batches, rows, columns], { fn: transposeB ? matmulTransposedKernel : matmulKernel, types: MATMUL_TYPES, tensors: [a, b], numbers: [rows, inner, columns] });
+      const group = batches / b.shape[0]; // query heads per key/value head
+      return run([batches, rows, columns], { fn: transposeB ? matmulTransposedKernel : matmulKernel, types: MATMUL_TYPES, tensors: [a, b], numbers: [rows, inner, columns, group] });
+    },
+    clampedSwiGLU: (gate, up, options) => run(gate.shape, { fn: clampedSwiGLUKernel, types: CLAMPED_SWIGLU_TYPES, tensors: [gate, up], numbers: [options.alpha, options.limit] }),
+    splitHeads: (x, heads, columns) => {
+      const [tokens, columnsIn] = x.shape;
+      return run([heads, tokens, columns.width], { fn: splitHeadsKernel, types: SPLIT_HEADS_TYPES, tensors: [x], numbers: [tokens, columnsIn, columns.width, columns.start, columns.stride] });
+    },
+    mergeHeads: (x) => {
+      const [heads, tokens, width] = x.shape;
+      return run([tokens, heads * width], { fn: mergeHeadsKernel, types: MERGE_HEADS_TYPES, tensors: [x], numbers: [heads, tokens, width] });
+    },
+    concatLastAxis: (parts) => {
+      const rank = parts[0].shape.length;
+      const batchesOf = (t: DeviceTensor) => (rank === 3 ? t.shape[0] : 1);
+      const rows = parts[0].shape[rank - 2];
+      let joined = parts[0];
+      for (const part of parts.slice(1)) {
+        const [widthA, widthB] = [joined.shape[rank - 1], part.shape[rank - 1]];
+        const batches = Math.max(batchesOf(joined), batchesOf(part));
+        const shape = rank === 3 ? [batches, rows, widthA + widthB] : [rows, widthA + widthB];
+        joined = run(shape, { fn: concatTwoKernel, types: CONCAT_TWO_TYPES, tensors: [joined, part], numbers: [batchesOf(joined), batchesOf(part), rows, widthA, widthB] });
+      }
+      return parts.length === 1 ? run(joined.shape, { fn: concatTwoKernel, types: CONCAT_TWO_TYPES, tensors: [joined, joined], numbers: [batchesOf(joined), batchesOf(joined), rows, joined.shape[rank - 1], 0] }) : joined;
+    },
+    rope: (x, rotation) => {
+      const [, tokens, width] = x.shape;
+      const half = width / 2;
+      // cos and sin of positions[t]·θ_i in float64, times the attention factor, as the cpu loop (src/backends/cpu/rope.ts).
+      const cosTable = new Float32Array(tokens * half);
+      const sinTable = new Float32Array(tokens * half);
+      for (let t = 0; t < tokens; t++) {
+        for (let i = 0; i < half; i++) {
+          const angle = rotation.positions[t] * rotation.inverseFrequencies[i];
+          cosTable[t * half + i] = Math.cos(angle) * rotation.attentionFactor;
+          sinTable[t * half + i] = Math.sin(angle) * rotation.attentionFactor;
+        }
+      }
+      const onDevice = (table: Float32Array) => new GpujsTensor([tokens, half], synchronous ? table : Promise.resolve(table));
+      return run(x.shape, { fn: ropeKernel, types: ROPE_TYPES, tensors: [x, onDevice(cosTable), onDevice(sinTable)], numbers: [tokens, width, ROPE_LAYOUTS[rotation.layout]] });
     },
     maskedSoftmax: (scores, options) => maskedSoftmax(scores, options.scale, options.causalOffset),
     destroy: () => runner.destroy(),

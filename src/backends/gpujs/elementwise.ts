@@ -8,6 +8,8 @@
  *   gelu(x)      = x/2 · erfc(−x/√2)
  *   geluTanh(x)  = x/2 · (1 + tanh(√(2/π) · (x + 0.044715·x³)))
  *   siluAndMul   = silu(gate) · up                          any shape → same shape
+ *   clampedSwiGLU: g = min(gate, limit), u = clamp(up, ±limit), (u + 1) · g · σ(α·g)   (gpt-oss;
+ *                  cpu loop src/backends/cpu/clamped-swiglu.ts)
  *
  * The cpu reference evaluates each in float64 (Math.exp, Math.tanh, a 1e-15 erfc) and rounds once;
  * here everything is float32 on the GPU's own exp. Shaders have no erf and GLSL ES 1.00 no tanh, so:
@@ -73,3 +75,18 @@ export function siluAndMulKernel(this: KernelThis, gate: Float32Array, up: Float
   return silu * up[this.thread.x];
 }
 export const SILU_AND_MUL_TYPES: ArgumentTypes = { gate: 'Array', up: 'Array' };
+
+export function clampedSwiGLUKernel(this: KernelThis, gate: Float32Array, up: Float32Array, alpha: number, limit: number): number {
+  const g = Math.min(gate[this.thread.x], limit);
+  const u = Math.min(Math.max(up[this.thread.x], -limit), limit);
+  const s = alpha * g;
+  let sigma = 0;
+  if (s >= 0) {
+    sigma = 1 / (1 + Math.exp(-s));
+  } else {
+    const e = Math.exp(s);
+    sigma = e / (1 + e);
+  }
+  return (u + 1) * g * sigma;
+}
+export const CLAMPED_SWIGLU_TYPES: ArgumentTypes = { gate: 'Array', up: 'Array', alpha: 'Float', limit: 'Float' };

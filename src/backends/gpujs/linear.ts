@@ -3,8 +3,9 @@
  * (src/backends/cpu/linear.ts, src/backends/cpu/matmul.ts).
  *
  *   linear         y[t, o] = Σ_i x[t, i] · W[o, i]  (+ b[o])      x [T, in], W [out, in], b [out] → [T, out]
- *   batchedMatmul  c[b, i, j] = Σ_p a[b, i, p] · B[b, p, j]        a [B, M, K], B [B, K, N] → [B, M, N]
- *                  (transposeB: B[b, j, p], i.e. a · Bᵀ)           a [B, M, K], B [B, N, K] → [B, M, N]
+ *   batchedMatmul  c[b, i, j] = Σ_p a[b, i, p] · B[g, p, j]        a [B, M, K], B [Bb, K, N] → [B, M, N]
+ *                  (transposeB: B[g, j, p], i.e. a · Bᵀ)           a [B, M, K], B [Bb, N, K] → [B, M, N]
+ *                  g = ⌊b / group⌋, group = B / Bb query heads per key/value head (GQA, MQA)
  *
  * One thread per output element; the dot product runs in float32 in increasing index order (the cpu
  * reference sums the same terms in float64 and rounds once), so results differ from cpu by float32
@@ -34,23 +35,23 @@ export function linearBiasKernel(this: KernelThis, x: Float32Array, weight: Floa
 }
 export const LINEAR_BIAS_TYPES: ArgumentTypes = { x: 'Array', weight: 'Array', bias: 'Array', inFeatures: 'Integer', outFeatures: 'Integer' };
 
-/** batchedMatmul, b [B, K, N]: element (batch, i, j) sums a[batch, i, p] · b[batch, p, j]. */
-export function matmulKernel(this: KernelThis, a: Float32Array, b: Float32Array, rows: number, inner: number, columns: number): number {
+/** batchedMatmul, b [Bb, K, N]: element (b, i, j) sums a[b, i, p] · B[⌊b / group⌋, p, j] (`batch` below is that b-head). */
+export function matmulKernel(this: KernelThis, a: Float32Array, b: Float32Array, rows: number, inner: number, columns: number, group: number): number {
   const batchRow = Math.floor((this.thread.x + 0.5) / columns);
   const j = this.thread.x - batchRow * columns;
-  const batch = Math.floor((batchRow + 0.5) / rows);
+  const batch = Math.floor((Math.floor((batchRow + 0.5) / rows) + 0.5) / group);
   let sum = 0;
   for (let p = 0; p < inner; p++) sum += a[batchRow * inner + p] * b[(batch * inner + p) * columns + j];
   return sum;
 }
 
-/** batchedMatmul with transposeB, b [B, N, K]: element (batch, i, j) sums a[batch, i, p] · b[batch, j, p]. */
-export function matmulTransposedKernel(this: KernelThis, a: Float32Array, b: Float32Array, rows: number, inner: number, columns: number): number {
+/** batchedMatmul with transposeB, b [Bb, N, K]: element (b, i, j) sums a[b, i, p] · B[⌊b / group⌋, j, p]. */
+export function matmulTransposedKernel(this: KernelThis, a: Float32Array, b: Float32Array, rows: number, inner: number, columns: number, group: number): number {
   const batchRow = Math.floor((this.thread.x + 0.5) / columns);
   const j = this.thread.x - batchRow * columns;
-  const batch = Math.floor((batchRow + 0.5) / rows);
+  const batch = Math.floor((Math.floor((batchRow + 0.5) / rows) + 0.5) / group);
   let sum = 0;
   for (let p = 0; p < inner; p++) sum += a[batchRow * inner + p] * b[(batch * columns + j) * inner + p];
   return sum;
 }
-export const MATMUL_TYPES: ArgumentTypes = { a: 'Array', b: 'Array', rows: 'Integer', inner: 'Integer', columns: 'Integer' };
+export const MATMUL_TYPES: ArgumentTypes = { a: 'Array', b: 'Array', rows: 'Integer', inner: 'Integer', columns: 'Integer', group: 'Integer' };

@@ -16,6 +16,12 @@
  *   gatherRows       x [6, 10], rows [5, 0, 5, 2]                    exact
  *   scatterRows      two parts into [7, 10] (row 3 unwritten)        exact
  *   combine (+shared) w [5, 3], slots [15, 8], shared [5, 8], g [5]  3 (+1)
+ *   batchedMatmul    a [4, 5, 33] · b [2, 33, 6] (two query heads per key/value head)   33
+ *   clampedSwiGLU    [6, 50], α = 1.702, limit 7                     1
+ *   splitHeads       x [5, 30] → [3, 5, 6], start 2, stride 8        exact
+ *   mergeHeads       [3, 5, 6] → [5, 18]                             exact
+ *   concatLastAxis   [3, 4, 5], [1, 4, 2], [3, 4, 3] → [3, 4, 10]    exact
+ *   rope             x [2, 6, 8], positions up to 4097, each layout  1
  */
 import { compareTensors, type TensorComparison } from '../../golden/compare.js';
 import { defaultTolerance, referenceMagnitude } from '../../golden/tolerance.js';
@@ -75,6 +81,22 @@ export async function validateKernels(backend: Kernels): Promise<KernelValidatio
   const sharedGate = tensor(randomUniform([5], { seed: 13, name: 'g' }).data, [5, 1]);
   checks.push({ kernel: 'combine', reductionLength: 3, run: (k) => k.combine(k.upload(weights), k.upload(slots)) });
   checks.push({ kernel: 'combine+shared', reductionLength: 4, run: (k) => k.combine(k.upload(weights), k.upload(slots), { output: k.upload(shared), gate: k.upload(sharedGate) }) });
+
+  const a4 = normal([4, 5, 33], 'a4');
+  checks.push({ kernel: 'batchedMatmul grouped', reductionLength: 33, run: (k) => k.batchedMatmul(k.upload(a4), k.upload(b3.pick(null, null, null).hi(2) as Tensor)) });
+  checks.push({ kernel: 'clampedSwiGLU', reductionLength: 1, run: (k) => k.clampedSwiGLU(k.upload(gate), k.upload(up), { alpha: 1.702, limit: 7 }) });
+  const wide = normal([5, 30], 'wide');
+  checks.push({ kernel: 'splitHeads', reductionLength: 1, run: (k) => k.splitHeads(k.upload(wide), 3, { start: 2, width: 6, stride: 8 }) });
+  const heads = normal([3, 5, 6], 'heads');
+  checks.push({ kernel: 'mergeHeads', reductionLength: 1, run: (k) => k.mergeHeads(k.upload(heads)) });
+  const [c1, c2, c3] = [normal([3, 4, 5], 'c1'), normal([1, 4, 2], 'c2'), normal([3, 4, 3], 'c3')];
+  checks.push({ kernel: 'concatLastAxis', reductionLength: 1, run: (k) => k.concatLastAxis([k.upload(c1), k.upload(c2), k.upload(c3)]) });
+  const rx = normal([2, 6, 8], 'rope');
+  const positions = Int32Array.from([0, 1, 2, 17, 300, 4097]);
+  const inverseFrequencies = Float64Array.from({ length: 4 }, (_, i) => 10000 ** (-i / 4));
+  for (const layout of ['interleaved', 'half', 'hf-interleave'] as const) {
+    checks.push({ kernel: `rope ${layout}`, reductionLength: 1, run: (k) => k.rope(k.upload(rx), { positions, inverseFrequencies, attentionFactor: 1.1, layout }) });
+  }
 
   const results: KernelValidation[] = [];
   for (const check of checks) {
