@@ -49,8 +49,8 @@ export interface BackendOption {
 }
 
 const KERNEL_NAMES = [
-  'upload', 'readSync', 'read', 'linear', 'activation', 'siluAndMul', 'softmax', 'logSumExp', 'rmsNorm',
-  'gatherRows', 'scatterRows', 'combine', 'batchedMatmul', 'maskedSoftmax',
+  'upload', 'readSync', 'read', 'linear', 'activation', 'siluAndMul', 'clampedSwiGLU', 'softmax', 'logSumExp', 'rmsNorm',
+  'gatherRows', 'scatterRows', 'combine', 'batchedMatmul', 'maskedSoftmax', 'splitHeads', 'mergeHeads', 'concatLastAxis', 'rope',
 ] as const;
 
 /** The backend of a component call: `options.backend` checked, or `defaultBackend()`. */

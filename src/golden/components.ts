@@ -25,8 +25,12 @@
  *                             gate.weight (+ bias, + score bias)      logits, scores, topk_indices, topk_weights,
  *                                                                     margins, grad_logits, grad_gate_weight,
  *                                                                     grad_x, grad_gate_bias?
+ *   attention   x [T, H]      MLA or MHA/GQA/MQA names (attention/      y; one pass: attention_weights [n, T, T];
+ *               (+ block_table  params.ts)                             decoding: cache_c_kv, cache_k_rope (MLA)
+ *                I32, paged)                                           or cache_keys, cache_values
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
+import type { BackendOption } from '../backends/registry.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
@@ -43,6 +47,7 @@ import { loadBalancingLoss, type LoadBalancingOptions } from '../losses/load-bal
 import { routerZLoss, type ZLossOptions } from '../losses/z-loss.js';
 import { updateExpertBias } from '../losses/bias-update.js';
 import { routerBackward, routerLinearBackward } from '../router/backward.js';
+import { attentionComponent } from './attention-component.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -65,15 +70,15 @@ export interface Component<C = unknown> {
   parseConfig(json: unknown): C;
   /** The config as stored in metadata (Hugging Face keys where they exist). */
   configToJson(config: C): Record<string, unknown>;
-  /** Runs the reference. */
-  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor): TensorMap;
+  /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
+  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
   /** Reduction length K behind an output, for the tolerance model. */
   reductionLength(config: C, output: string): number;
   /** Present for components that choose experts. */
   routing?: RoutingOutputs;
 }
 
-export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward';
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward' | 'attention';
 
 function objectConfig(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
@@ -113,8 +118,8 @@ const moe: Component<MoEComponentConfig> = {
   summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
   parseConfig: (json) => parseMoEConfig(json, false),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
-  run(config, inputs, params, routingOverride) {
-    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride });
+  run(config, inputs, params, routingOverride, options) {
+    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride, backend: options?.backend });
     const outputs: TensorMap = {
       y: out.output,
       router_logits: out.router.logits,
@@ -151,7 +156,8 @@ const moe: Component<MoEComponentConfig> = {
 /**
  * The outputs of the routing variants, present only when the config sets them (so cases without
  * them keep their files): group-limited selection (group_scores [T, G], chosen_groups [T, topkGroup],
- * group_margins [T]) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
+ * group_margins [T]), noise (router_jitter [T, H] multipliers; or router_noise [T, N] ε,
+ * router_noise_stddev [T, N], noisy_logits [T, N] H) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
  * combine_weights [T, k], drop_margins [T, k], tokens_per_expert_before_drop [N], and for the router
  * alone tokens_per_expert [N] after dropping).
  */
@@ -161,6 +167,13 @@ function routingVariantOutputs(out: RouterOutput): TensorMap {
     outputs.group_scores = out.groups.groupScores;
     outputs.chosen_groups = out.groups.chosenGroups;
     outputs.group_margins = out.groups.groupMargins;
+  }
+  if (out.noise !== undefined) {
+    const n = out.noise;
+    if (n.jitter !== undefined) outputs.router_jitter = n.jitter;
+    if (n.noise !== undefined) outputs.router_noise = n.noise;
+    if (n.noiseStddev !== undefined) outputs.router_noise_stddev = n.noiseStddev;
+    if (n.noisyLogits !== undefined) outputs.noisy_logits = n.noisyLogits;
   }
   if (out.capacity !== undefined) {
     const c = out.capacity;
@@ -180,9 +193,9 @@ const router: Component<MoEComponentConfig> = {
   summary: 'the router alone: logits, scores, top-k, weights, margins',
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride) {
+  run(config, inputs, params, routingOverride, options) {
     const c = resolveMoEConfig(config.layer);
-    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
+    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
   reductionLength(config, output) {
@@ -213,7 +226,7 @@ const topk: Component<TopKConfig> = {
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
 };
 
-interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: ExpertKind }
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: Exclude<ExpertKind, 'gpt-oss'> }
 const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
@@ -223,17 +236,17 @@ const expert: Component<ExpertConfig> = {
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
-      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS.filter((kind) => kind !== 'gpt-oss')), // gpt-oss experts: through the moe component
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
     const { hiddenSize: H, intermediateSize: I } = config;
     if (config.kind === 'swiglu') {
-      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }) };
+      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }, options) };
     }
-    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind) };
+    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind, options) };
   },
   reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
 };
@@ -243,7 +256,7 @@ const softmaxComponent: Component<Record<string, never>> = {
   summary: 'row-wise softmax and log-sum-exp (max-subtracted; -Infinity allowed)',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run: (_c, inputs) => ({ probs: softmax(input(inputs, 'logits')), logsumexp: logSumExp(input(inputs, 'logits')) }),
+  run: (_c, inputs, _p, _r, options) => ({ probs: softmax(input(inputs, 'logits'), options), logsumexp: logSumExp(input(inputs, 'logits'), options) }),
   reductionLength: () => 1,
 };
 
@@ -253,9 +266,9 @@ const rmsnorm: Component<RMSNormConfig> = {
   summary: 'RMSNorm: x / sqrt(mean(x²) + eps) · weight',
   parseConfig: (json) => ({ eps: checkFiniteNumber('config.eps', objectConfig(json).eps ?? objectConfig(json).rms_norm_eps ?? 1e-6, 0) }),
   configToJson: (config) => ({ rms_norm_eps: config.eps }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
-    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps) };
+    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps, options) };
   },
   reductionLength: () => 2,
 };
@@ -265,9 +278,9 @@ const activation: Component<Record<string, never>> = {
   summary: 'element-wise sigmoid, silu, relu, gelu (erf), gelu_tanh',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run(_c, inputs) {
+  run(_c, inputs, _p, _r, options) {
     const x = input(inputs, 'x');
-    return { sigmoid: sigmoid(x), silu: silu(x), relu: relu(x), gelu: gelu(x), gelu_tanh: geluTanh(x) };
+    return { sigmoid: sigmoid(x, options), silu: silu(x, options), relu: relu(x, options), gelu: gelu(x, options), gelu_tanh: geluTanh(x, options) };
   },
   reductionLength: () => 1,
 };
@@ -321,11 +334,11 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
   summary: "the router's backward: dL/d(topk weights) to logits, gate.weight and x",
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride) {
+  run(config, inputs, params, routingOverride, options) {
     const c = resolveMoEConfig(config.layer);
     const x = input(inputs, 'x');
     const routerParams = routerParamsOf(params, c);
-    const out = route(x, routerParams, c.router, { routingOverride });
+    const out = route(x, routerParams, c.router, { routingOverride, backend: options?.backend });
     const { gradLogits } = routerBackward(out.logits, out.topkIndices, input(inputs, 'grad_topk_weights'), c.router);
     const { gradX, gradWeight, gradBias } = routerLinearBackward(x, routerParams.weight, gradLogits);
     const outputs: TensorMap = {
@@ -347,7 +360,7 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
 
 /** Every component, by name. */
 export const COMPONENTS: Record<ComponentName, Component<any>> = {
-  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent,
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent, attention: attentionComponent,
 };
 
 /** Looks a component up by name. */

@@ -59,7 +59,7 @@ export function routerCase(name: string, description: string, config: MoEConfig,
       const names = moeParameterNames(resolved);
       const all = initMoEParams({ ...config, expertIntermediateSize: 1, sharedExpertIntermediateSize: 0, sharedExpertGate: false }, options.seed);
       const params: StateDict = {};
-      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias]) if (all[key]) params[key] = all[key];
+      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias, names.routerNoiseWeight]) if (all[key]) params[key] = all[key];
       const x = randomNormal([options.tokens, config.hiddenSize], { seed: options.seed, name: 'inputs.x' });
       options.edit?.({ x, params });
       return { inputs: { x }, params };
