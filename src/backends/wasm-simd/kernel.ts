@@ -37,6 +37,16 @@ const ACC = [12, 13, 14, 15, 16, 17, 18, 19]; // ACC[2j] tokens 0–1 of output 
 /** local = local + constant, or local = other + stride. */
 const addTo = (target: number, base: number, amount: number[]) => [...local.get(base), ...amount, ...i32ops.add(), ...local.set(target)];
 
+/** for (; counter < limit; counter++) body — counter and limit are i32 locals. */
+const countedLoop = (counter: number, limit: number, body: number[][]) => [
+  control.block(), control.loop(),
+  local.get(counter), local.get(limit), i32ops.geU(), control.brIf(1),
+  ...body,
+  addTo(counter, counter, i32ops.const(1)),
+  control.br(0),
+  control.end(), control.end(),
+];
+
 /** acc = acc + x · weight, lane by lane. */
 const multiplyAdd = (acc: number, x: number) => [...local.get(acc), ...local.get(x), ...local.get(WEIGHT), ...f64x2.mul(), ...f64x2.add(), ...local.set(acc)];
 
@@ -91,25 +101,17 @@ const tiles: FunctionDefinition = {
   exportName: 'tiles',
   parameters: [i32, i32, i32, i32, i32, i32, i32, i32, i32],
   locals: [i32, i32, i32, i32],
-  body: [
-    control.block(), control.loop(),
-    local.get(OUTPUT_TILE), local.get(END_OUTPUT_TILE), i32ops.geU(), control.brIf(1),
+  body: countedLoop(OUTPUT_TILE, END_OUTPUT_TILE, [
     [...local.get(OUTPUT_TILE), ...i32ops.const(4), ...i32ops.mul(), ...local.get(T_W_STRIDE), ...i32ops.mul(), ...local.get(T_W), ...i32ops.add(), ...local.set(W_TILE)],
     [...local.get(OUTPUT_TILE), ...i32ops.const(4), ...i32ops.mul(), ...local.get(T_Y_STRIDE), ...i32ops.mul(), ...local.get(T_Y), ...i32ops.add(), ...local.set(Y_TILE)],
     [...local.get(T_X), ...local.set(X_TILE)],
     [...i32ops.const(0), ...local.set(TOKEN_TILE)],
-    control.block(), control.loop(),
-    local.get(TOKEN_TILE), local.get(TOKEN_TILES), i32ops.geU(), control.brIf(1),
-    [...local.get(X_TILE), ...local.get(W_TILE), ...local.get(Y_TILE), ...local.get(T_N), ...local.get(T_W_STRIDE), ...local.get(T_Y_STRIDE), ...control.call(0)],
-    addTo(X_TILE, X_TILE, [...local.get(T_N), ...i32ops.const(32), ...i32ops.mul()]),
-    addTo(Y_TILE, Y_TILE, i32ops.const(32)),
-    addTo(TOKEN_TILE, TOKEN_TILE, i32ops.const(1)),
-    control.br(0),
-    control.end(), control.end(),
-    addTo(OUTPUT_TILE, OUTPUT_TILE, i32ops.const(1)),
-    control.br(0),
-    control.end(), control.end(),
-  ],
+    ...countedLoop(TOKEN_TILE, TOKEN_TILES, [
+      [...local.get(X_TILE), ...local.get(W_TILE), ...local.get(Y_TILE), ...local.get(T_N), ...local.get(T_W_STRIDE), ...local.get(T_Y_STRIDE), ...control.call(0)],
+      addTo(X_TILE, X_TILE, [...local.get(T_N), ...i32ops.const(32), ...i32ops.mul()]),
+      addTo(Y_TILE, Y_TILE, i32ops.const(32)),
+    ]),
+  ]),
 };
 
 // Parameters of `row`, then its locals.
@@ -168,26 +170,17 @@ const tokenRows: FunctionDefinition = {
   exportName: 'rows',
   parameters: [i32, i32, i32, i32, i32, i32, i32, i32, i32],
   locals: [i32, i32],
-  body: [
-    [...i32ops.const(0), ...local.set(S_TOKEN)],
-    control.block(), control.loop(),
-    local.get(S_TOKEN), local.get(S_TOKENS), i32ops.geU(), control.brIf(1),
+  body: countedLoop(S_TOKEN, S_TOKENS, [
     [...local.get(S_FIRST_GROUP), ...local.set(S_GROUP)],
-    control.block(), control.loop(),
-    local.get(S_GROUP), local.get(S_END_GROUP), i32ops.geU(), control.brIf(1),
-    [
-      ...local.get(S_TOKEN), ...local.get(S_N), ...i32ops.mul(), ...i32ops.const(8), ...i32ops.mul(), ...local.get(S_X), ...i32ops.add(),
-      ...local.get(S_GROUP), ...i32ops.const(8), ...i32ops.mul(), ...local.get(S_W_STRIDE), ...i32ops.mul(), ...local.get(S_W), ...i32ops.add(),
-      ...local.get(S_TOKEN), ...local.get(S_Y_STRIDE), ...i32ops.mul(), ...local.get(S_GROUP), ...i32ops.const(64), ...i32ops.mul(), ...i32ops.add(), ...local.get(S_Y), ...i32ops.add(),
-      ...local.get(S_N), ...local.get(S_W_STRIDE), ...control.call(2),
-    ],
-    addTo(S_GROUP, S_GROUP, i32ops.const(1)),
-    control.br(0),
-    control.end(), control.end(),
-    addTo(S_TOKEN, S_TOKEN, i32ops.const(1)),
-    control.br(0),
-    control.end(), control.end(),
-  ],
+    ...countedLoop(S_GROUP, S_END_GROUP, [
+      [
+        ...local.get(S_TOKEN), ...local.get(S_N), ...i32ops.mul(), ...i32ops.const(8), ...i32ops.mul(), ...local.get(S_X), ...i32ops.add(),
+        ...local.get(S_GROUP), ...i32ops.const(8), ...i32ops.mul(), ...local.get(S_W_STRIDE), ...i32ops.mul(), ...local.get(S_W), ...i32ops.add(),
+        ...local.get(S_TOKEN), ...local.get(S_Y_STRIDE), ...i32ops.mul(), ...local.get(S_GROUP), ...i32ops.const(64), ...i32ops.mul(), ...i32ops.add(), ...local.get(S_Y), ...i32ops.add(),
+        ...local.get(S_N), ...local.get(S_W_STRIDE), ...control.call(2),
+      ],
+    ]),
+  ]),
 };
 
 /** At most 65536 pages of 64 KiB: the whole 32-bit address space. */
