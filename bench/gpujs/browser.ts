@@ -1,4 +1,4 @@
-// Runs moe-oracle's gpujs backend in a real browser: bundles scripts/gpujs/page.ts with esbuild
+// Runs moe-oracle's gpujs backend in a real browser: bundles bench/gpujs/page.ts with esbuild
 // (gpu.js's browser build and moe-oracle's sources, one IIFE script), serves it with the golden files
 // from 127.0.0.1 on a free port, and drives Debian's Chromium through playwright-core (never a
 // downloaded browser), headless, on SwiftShader (a CPU implementation of WebGL and WebGPU), with a
