@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 type Row = { mode: string; size?: string; milliseconds?: number; notRun?: string };
 
-const script = join(import.meta.dirname, '..', 'scripts', 'gpujs', 'bench-node.ts');
+const script = join(import.meta.dirname, 'gpujs', 'bench-node.ts');
 const node = [process.execPath, '--import', 'tsx', script, 'headlessgl', 'cpu'];
 const command = process.env.DISPLAY ? node : ['xvfb-run', '-a', ...node];
 const child = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });

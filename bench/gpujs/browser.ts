@@ -42,7 +42,7 @@ const nodeStandIns: Plugin = {
 /** Bundles the page script (a few hundred ms). */
 export async function bundlePage(): Promise<string> {
   const result = await build({
-    entryPoints: [join(root, 'scripts', 'gpujs', 'page.ts')],
+    entryPoints: [join(root, 'bench', 'gpujs', 'page.ts')],
     bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', write: false, logLevel: 'error',
     plugins: [nodeStandIns],
   });
