@@ -1,5 +1,5 @@
 // `npm run bench:gpu`: the MoE layer forward (k = 2 of N = 8 SwiGLU experts, sizes in
-// scripts/gpujs/bench-sizes.ts) on the cpu reference and on the gpujs backend in each gpu.js mode:
+// bench/gpujs/bench-sizes.ts) on the cpu reference and on the gpujs backend in each gpu.js mode:
 // Node (headlessgl under xvfb-run, gpu.js's cpu mode) and Chromium (webgl2, webgl, webgpu), median
 // of a few runs after a warm-up, reported as ratios to the reference measured in the same run.
 // On a machine without a GPU, headless-gl renders with Mesa's llvmpipe and Chromium with SwiftShader:
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 type Row = { mode: string; size?: string; milliseconds?: number; notRun?: string };
 
-const script = join(import.meta.dirname, '..', 'scripts', 'gpujs', 'bench-node.ts');
+const script = join(import.meta.dirname, 'gpujs', 'bench-node.ts');
 const node = [process.execPath, '--import', 'tsx', script, 'headlessgl', 'cpu'];
 const command = process.env.DISPLAY ? node : ['xvfb-run', '-a', ...node];
 const child = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
@@ -18,7 +18,7 @@ const rows: Row[] = child.stdout.split('\n').filter((l) => l.startsWith('{')).ma
 if (!rows.some((r) => r.mode === 'reference')) throw new Error(`the Node benchmark did not run: ${child.stderr || child.error?.message}`);
 
 try {
-  const { withPage } = await import('../scripts/gpujs/browser.js');
+  const { withPage } = await import('./gpujs/browser.js');
   await withPage(async (page) => {
     page.setDefaultTimeout(600_000);
     for (const mode of ['webgl2', 'webgl', 'webgpu']) rows.push(...((await page.evaluate((m) => (globalThis as any).moeOracleGpujs.benchMode(m), mode)) as Row[]));

@@ -1,5 +1,5 @@
 // The page half of `npm run verify:gpu` and of bench/gpujs.bench.ts: bundled by esbuild
-// (scripts/gpujs/browser.ts) with gpu.js and moe-oracle into one script, loaded in Chromium from
+// (bench/gpujs/browser.ts) with gpu.js and moe-oracle into one script, loaded in Chromium from
 // 127.0.0.1. It verifies the gpujs backend in a gpu.js browser mode on every committed golden case
 // (fetched from /golden/), and times the MoE layer for the benchmark.
 import gpujs from 'gpu.js';

@@ -1,4 +1,4 @@
-// Runs moe-oracle's gpujs backend in a real browser: bundles scripts/gpujs/page.ts with esbuild
+// Runs moe-oracle's gpujs backend in a real browser: bundles bench/gpujs/page.ts with esbuild
 // (gpu.js's browser build and moe-oracle's sources, one IIFE script), serves it with the golden files
 // from 127.0.0.1 on a free port, and drives Debian's Chromium through playwright-core (never a
 // downloaded browser), headless, on SwiftShader (a CPU implementation of WebGL and WebGPU), with a
@@ -42,7 +42,7 @@ const nodeStandIns: Plugin = {
 /** Bundles the page script (a few hundred ms). */
 export async function bundlePage(): Promise<string> {
   const result = await build({
-    entryPoints: [join(root, 'scripts', 'gpujs', 'page.ts')],
+    entryPoints: [join(root, 'bench', 'gpujs', 'page.ts')],
     bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', write: false, logLevel: 'error',
     plugins: [nodeStandIns],
   });

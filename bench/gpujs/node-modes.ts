@@ -3,7 +3,7 @@
 // gpu.js's JavaScript fallback, which is not GPU verification) on every committed golden case, and
 // prints one JSON line per mode: { mode, results } or { mode, notRun: reason }.
 //
-//   xvfb-run -a node --import tsx scripts/gpujs/node-modes.ts headlessgl cpu
+//   xvfb-run -a node --import tsx bench/gpujs/node-modes.ts headlessgl cpu
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGpujsBackend, verifyCasesOn, type CaseEntry } from '../../src/index.js';
