@@ -53,6 +53,8 @@ export const verifyCommand: CliCommand = {
     }
     for (const c of report.comparisons) io.stdout(`${formatComparison(c)}\n`);
     if (report.unchecked.length > 0) io.stdout(`not provided by the backend (unchecked): ${report.unchecked.join(', ')}\n`);
+    if (report.extra.length > 0) io.stdout(`backend outputs the golden file does not hold (unchecked): ${report.extra.join(', ')}\n`);
+    for (const problem of report.problems) io.stdout(`FAIL  ${problem}\n`);
     return report.passed ? 0 : 1;
   },
 };

@@ -11,8 +11,8 @@
  *   config                     JSON: the component's config (Hugging Face keys where they exist;
  *                              for moe/router also "moe_oracle": the exact MoEConfig)
  *   seed                       the uint32 Philox seed of every random tensor
- *   tolerances                 JSON: per output, the reduction length K and the default fp32
- *                              {atol, rtol} of the tolerance model (tolerance.ts)
+ *   tolerances                 JSON: per float32 output, the reduction length K and the fp32
+ *                              {atol, rtol} that `verify` applies (output-tolerance.ts: one rule)
  *   library_version            this package's version
  *   numeric_semantics_version  bumped whenever a rule of the README's "Numeric semantics" changes
  */
@@ -21,7 +21,7 @@ import type { StateDict } from '../moe/params.js';
 import { type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { getComponent, type ComponentName, type TensorMap } from './components.js';
 import { writeSafetensors } from './safetensors.js';
-import { defaultTolerance, referenceMagnitude } from './tolerance.js';
+import { storedTolerances } from './output-tolerance.js';
 
 /** Version of the numeric rules (README "Numeric semantics"); part of every golden file. */
 export const NUMERIC_SEMANTICS_VERSION = '1';
@@ -74,15 +74,8 @@ export function assembleCase(parts: {
   const tensors: Record<string, Tensor | IntTensor> = {};
   for (const [name, t] of Object.entries(parts.inputs)) tensors[`inputs.${name}`] = t;
   for (const [name, t] of Object.entries(parts.params)) tensors[`params.${name}`] = t;
-  const tolerances: Record<string, { reduction_length: number; atol: number; rtol: number }> = {};
-  for (const [name, t] of Object.entries(parts.outputs)) {
-    tensors[`outputs.${name}`] = t;
-    if (t.data instanceof Float32Array) {
-      const reductionLength = component.reductionLength(parts.config, name);
-      const { atol, rtol } = defaultTolerance({ dtype: 'fp32', reductionLength, magnitude: referenceMagnitude(t as Tensor) });
-      tolerances[name] = { reduction_length: reductionLength, atol, rtol };
-    }
-  }
+  for (const [name, t] of Object.entries(parts.outputs)) tensors[`outputs.${name}`] = t;
+  const tolerances = storedTolerances(component, parts.config, parts.outputs);
   const metadata: Record<string, string> = {
     case: parts.name,
     description: parts.description,
@@ -96,10 +89,18 @@ export function assembleCase(parts: {
   return { tensors, metadata };
 }
 
-/** The tensors whose names start with `prefix` ("inputs.", "params.", "outputs."), with the prefix removed. */
+/**
+ * The tensors whose names start with `prefix` ("inputs.", "params.", "outputs."), with the prefix
+ * removed. The result has no prototype, so a tensor named "__proto__" or "constructor" is an ordinary
+ * entry; entries are copied as property descriptors, so tensors of a lazily read file
+ * (`openSafetensorsFile`) are still read only when used.
+ */
 export function tensorsUnder(tensors: Record<string, Tensor | IntTensor>, prefix: string): TensorMap {
-  const result: TensorMap = {};
-  for (const [name, t] of Object.entries(tensors)) if (name.startsWith(prefix)) result[name.slice(prefix.length)] = t;
+  const result: TensorMap = Object.create(null);
+  for (const name of Object.keys(tensors)) {
+    if (!name.startsWith(prefix)) continue;
+    Object.defineProperty(result, name.slice(prefix.length), { ...Object.getOwnPropertyDescriptor(tensors, name)!, enumerable: true, configurable: true });
+  }
   return result;
 }
 

@@ -45,6 +45,22 @@ export interface RoutingOutputs {
   scores: string;
 }
 
+/**
+ * One output a component produces. The first in a component's list is its main output. `when`
+ * (absent: always) says for which configs the output exists; `mayBeInfinite` marks the one output
+ * whose +Infinity is a defined value from finite inputs (the margin when k = N: no unchosen expert).
+ */
+export interface ComponentOutput<C = unknown> {
+  name: string;
+  when?: (config: C) => boolean;
+  mayBeInfinite?: boolean;
+}
+
+/** The names of the outputs a component produces for `config`, main output first. */
+export function expectedOutputs<C>(component: Component<C>, config: C): string[] {
+  return component.outputs.filter((output) => output.when === undefined || output.when(config)).map((output) => output.name);
+}
+
 /** One component. `C` is its parsed config. */
 export interface Component<C = unknown> {
   name: ComponentName;
@@ -59,6 +75,8 @@ export interface Component<C = unknown> {
   reductionLength(config: C, output: string): number;
   /** Present for components that choose experts. */
   routing?: RoutingOutputs;
+  /** Every output the component can produce, main output first (verify requires each that applies). */
+  outputs: readonly ComponentOutput<C>[];
 }
 
 export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation';
@@ -119,6 +137,12 @@ const moe: Component<MoEConfig> = {
     }
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
+  outputs: [
+    { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores' }, { name: 'topk_indices' }, { name: 'topk_weights' },
+    { name: 'margins', mayBeInfinite: true }, { name: 'tokens_per_expert' },
+    { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config).sharedExpertIntermediateSize > 0 },
+    { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config).sharedExpertGate },
+  ],
 };
 
 const router: Component<MoEConfig> = {
@@ -136,6 +160,7 @@ const router: Component<MoEConfig> = {
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' ? c.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }],
 };
 
 interface TopKConfig { k: number }
@@ -157,6 +182,7 @@ const topk: Component<TopKConfig> = {
   },
   reductionLength: () => 1,
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
+  outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
 interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: 'swiglu' | FFNActivation }
@@ -182,6 +208,7 @@ const expert: Component<ExpertConfig> = {
     return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind) };
   },
   reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
+  outputs: [{ name: 'y' }],
 };
 
 const softmaxComponent: Component<Record<string, never>> = {
@@ -191,6 +218,7 @@ const softmaxComponent: Component<Record<string, never>> = {
   configToJson: () => ({}),
   run: (_c, inputs) => ({ probs: softmax(input(inputs, 'logits')), logsumexp: logSumExp(input(inputs, 'logits')) }),
   reductionLength: () => 1,
+  outputs: [{ name: 'probs' }, { name: 'logsumexp' }],
 };
 
 interface RMSNormConfig { eps: number }
@@ -204,6 +232,7 @@ const rmsnorm: Component<RMSNormConfig> = {
     return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps) };
   },
   reductionLength: () => 2,
+  outputs: [{ name: 'y' }],
 };
 
 const activation: Component<Record<string, never>> = {
@@ -216,6 +245,7 @@ const activation: Component<Record<string, never>> = {
     return { sigmoid: sigmoid(x), silu: silu(x), relu: relu(x), gelu: gelu(x), gelu_tanh: geluTanh(x) };
   },
   reductionLength: () => 1,
+  outputs: [{ name: 'sigmoid' }, { name: 'silu' }, { name: 'relu' }, { name: 'gelu' }, { name: 'gelu_tanh' }],
 };
 
 /** Every component, by name. */
