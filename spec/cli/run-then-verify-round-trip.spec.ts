@@ -33,12 +33,12 @@ describe('moe-oracle CLI', () => {
     expect(verified.stdout).toMatch(/PASS/);
   });
 
-  it('run reproduces every committed case bit for bit, and verify passes each (every component)', async () => {
+  it('run --with-inputs reproduces every committed case bit for bit, and verify passes each (every component)', async () => {
     const index = JSON.parse(readFileSync('golden/index.json', 'utf8')) as { cases: Array<{ case: string; file: string; component: string }> };
     for (const entry of index.cases) {
       const out = join(dir, 'case.safetensors');
       const golden = `golden/${entry.file}`;
-      expect((await cli('run', entry.component, '--in', golden, '--out', out)).code, entry.case).toBe(0);
+      expect((await cli('run', entry.component, '--in', golden, '--out', out, '--with-inputs')).code, entry.case).toBe(0);
       const reference = readSafetensorsFile(golden).tensors;
       const produced = readSafetensorsFile(out).tensors;
       for (const [name, t] of Object.entries(reference)) {
