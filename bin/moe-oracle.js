@@ -1,7 +1,19 @@
 #!/usr/bin/env node
-// The `moe-oracle` command. The TypeScript sources are compiled to dist/ by `npm run build`
-// (the published package ships dist/; a fresh clone gets it from `npm ci`, see package.json).
-import { main, removePendingTemporaries } from '../dist/cli/main.js';
+// The `moe-oracle` command. The installed package runs the compiled dist/ (built by `npm pack`'s
+// prepack script). In a clone of the repository (src/ present, tsx installed by `npm ci`) it runs
+// the TypeScript sources directly, so no build step is needed and dist/ can never be stale.
+import { existsSync } from 'node:fs';
+
+const source = new URL('../src/cli/main.ts', import.meta.url);
+let cli;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(source.href);
+} else {
+  cli = await import('../dist/cli/main.js');
+}
+const { main, removePendingTemporaries } = cli;
 
 // A reader that stops early (`moe-oracle golden list | head`) closes the pipe: end quietly.
 for (const stream of [process.stdout, process.stderr]) {
