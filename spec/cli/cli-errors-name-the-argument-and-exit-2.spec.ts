@@ -5,19 +5,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { cli } from './run-cli.js';
 import { readSafetensorsFile } from '../../src/golden/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'moe-oracle-cli-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 /** Exit 2, nothing on stdout, one message on stderr that names `argument`. */
 async function expectUsageError(args: string[], argument: RegExp) {

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { cli } from './run-cli.js';
 import { getComponent } from '../../src/golden/components.js';
 import { readSafetensors, readSafetensorsFile, writeSafetensorsFile } from '../../src/golden/safetensors.js';
 
@@ -87,13 +87,6 @@ const garbage = fc.oneof({ weight: 3, arbitrary: fc.constant([] as string[]) }, 
   { minLength: 1, maxLength: 4 },
 ) });
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 function expectCleanError(result: { code: number; stdout: string; stderr: string }, context: string): void {
   expect(result.stdout, context).toBe('');
@@ -113,7 +106,7 @@ describe('run and verify under fuzzing', () => {
         writeFileSync(golden, mutate(original, m));
         const args = ['verify', '--golden', golden, '--actual', original.backend, ...extra, '--json'];
         const context = `${original.name} ${JSON.stringify(m)} ${JSON.stringify(extra)}`;
-        const result = await cli(args);
+        const result = await cli(...args);
         seen.verify[result.code] = (seen.verify[result.code] ?? 0) + 1;
         if (result.code === 2) return expectCleanError(result, context);
         expect([0, 1], context).toContain(result.code);
@@ -152,7 +145,7 @@ describe('run and verify under fuzzing', () => {
         writeFileSync(input, mutate(original, m));
         const component = original.name === 'ops/softmax-extreme' ? 'softmax' : original.name.split('/')[0].replace('ops', 'rmsnorm');
         const context = `${original.name} ${JSON.stringify(m)} ${JSON.stringify(extra)}`;
-        const result = await cli(['run', component, '--in', input, '--out', out, ...extra]);
+        const result = await cli('run', component, '--in', input, '--out', out, ...extra);
         seen.run[result.code] = (seen.run[result.code] ?? 0) + 1;
         if (result.code === 2) return expectCleanError(result, context);
         expect(result.code, context).toBe(0);

@@ -5,20 +5,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { cli } from './run-cli.js';
 import { readSafetensorsFile, writeSafetensorsFile } from '../../src/golden/safetensors.js';
 import { moeConfigToHuggingFace, tensor, type Tensor } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'moe-oracle-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 describe('moe-oracle CLI', () => {
   it('run on a golden case reproduces it, and verify passes it (exit 0)', async () => {

@@ -6,6 +6,22 @@
  */
 import type { CliIO } from './main.js';
 
+/**
+ * `tensors` behind a proxy that reports each read as a progress step ("reading params.experts.3…")
+ * and records the names read in `used` (what is never read is unused).
+ */
+export function reportReads<T extends object>(tensors: T, prefix: string, progress: Progress, used: Set<string> = new Set()): T {
+  return new Proxy(tensors, {
+    get(target, name, receiver) {
+      if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(target, name)) {
+        used.add(`${prefix}${name}`);
+        progress.step(`reading ${prefix}${name}`);
+      }
+      return Reflect.get(target, name, receiver);
+    },
+  });
+}
+
 /** Seconds a command runs quietly before progress appears. */
 export const QUIET_SECONDS = 1;
 

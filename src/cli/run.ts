@@ -23,7 +23,7 @@ import type { StateDict } from '../moe/params.js';
 import { MoEOracleError } from '../tensor/errors.js';
 import { parseOptions } from './args.js';
 import type { CliCommand } from './main.js';
-import { progressLine, type Progress } from './progress.js';
+import { progressLine, reportReads } from './progress.js';
 
 const HELP = `usage: moe-oracle run <component> --in in.safetensors --out out.safetensors [--config cfg.json]
                       [--routing file.safetensors] [--with-inputs] [--allow-unused]
@@ -39,22 +39,6 @@ components: moe, router, topk, expert, softmax, rmsnorm, activation
   --with-inputs   also copy the inputs and params into --out (a self-contained golden file)
   --allow-unused  run even if some inputs.* / params.* tensors of --in are not used (they are listed)
 `;
-
-/**
- * The tensors of `map`, behind a proxy that records which names the component reads (and reports
- * each read as progress): what is never read is unused.
- */
-function tracked(map: TensorMap, prefix: string, used: Set<string>, progress: Progress): TensorMap {
-  return new Proxy(map, {
-    get(target, name, receiver) {
-      if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(target, name)) {
-        used.add(`${prefix}${name}`);
-        progress.step(`reading ${prefix}${name}`);
-      }
-      return Reflect.get(target, name, receiver);
-    },
-  });
-}
 
 function readConfigJson(path: string): unknown {
   try {
@@ -102,8 +86,8 @@ export const runCommand: CliCommand = {
 
     const progress = progressLine(io, 'run');
     const used = new Set<string>();
-    const inputs = tracked(tensorsUnder(input.tensors, 'inputs.'), 'inputs.', used, progress);
-    const params = tracked(tensorsUnder(input.tensors, 'params.'), 'params.', used, progress) as StateDict;
+    const inputs = reportReads(tensorsUnder(input.tensors, 'inputs.'), 'inputs.', progress, used);
+    const params = reportReads(tensorsUnder(input.tensors, 'params.'), 'params.', progress, used) as StateDict;
     let override;
     if (values.routing !== undefined) {
       if (!component.routing) throw new MoEOracleError('--routing', `a component that chooses experts (moe, router, topk)`, component.name);

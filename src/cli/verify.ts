@@ -8,7 +8,7 @@ import { readSafetensorsFile } from '../golden/safetensors.js';
 import { COMPUTE_DTYPES } from '../golden/tolerance.js';
 import { verify } from '../golden/verify.js';
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
-import { progressLine } from './progress.js';
+import { progressLine, reportReads } from './progress.js';
 import { numberOption, parseOptions } from './args.js';
 import type { CliCommand } from './main.js';
 
@@ -48,10 +48,11 @@ export const verifyCommand: CliCommand = {
       rtol: numberOption('rtol', values.rtol, undefined, 0),
     };
     const progress = progressLine(io, 'verify');
-    progress.step('reading the files');
+    const golden = readSafetensorsFile(values.golden, '--golden');
+    const actual = readSafetensorsFile(values.actual, '--actual');
     let report;
     try {
-      report = verify(readSafetensorsFile(values.golden, '--golden'), readSafetensorsFile(values.actual, '--actual'), options);
+      report = verify({ ...golden, tensors: reportReads(golden.tensors, '--golden ', progress) }, { ...actual, tensors: reportReads(actual.tensors, '--actual ', progress) }, options);
     } finally {
       progress.done();
     }

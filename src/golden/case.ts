@@ -18,6 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import type { StateDict } from '../moe/params.js';
+import { describe, MoEOracleError } from '../tensor/errors.js';
 import { type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { getComponent, type ComponentName, type TensorMap } from './components.js';
 import { writeSafetensors } from './safetensors.js';
@@ -50,8 +51,14 @@ export interface BuiltCase {
   metadata: Record<string, string>;
 }
 
+function checkObject(argument: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MoEOracleError(argument, 'an object', describe(value));
+}
+
 /** Runs a case's component and assembles its file content. */
 export function buildCase(goldenCase: GoldenCase): BuiltCase {
+  checkObject('goldenCase', goldenCase);
+  if (typeof goldenCase.make !== 'function') throw new MoEOracleError('goldenCase.make', 'a function making the inputs and params', describe(goldenCase.make));
   const component = getComponent(goldenCase.component);
   const config = component.parseConfig(goldenCase.config);
   const { inputs, params } = goldenCase.make();
@@ -70,6 +77,8 @@ export function assembleCase(parts: {
   params: StateDict;
   outputs: TensorMap;
 }): BuiltCase {
+  checkObject('parts', parts);
+  for (const group of ['inputs', 'params', 'outputs'] as const) checkObject(`parts.${group}`, parts[group]);
   const component = getComponent(parts.component);
   const tensors: Record<string, Tensor | IntTensor> = {};
   for (const [name, t] of Object.entries(parts.inputs)) tensors[`inputs.${name}`] = t;
@@ -96,6 +105,8 @@ export function assembleCase(parts: {
  * (`openSafetensorsFile`) are still read only when used.
  */
 export function tensorsUnder(tensors: Record<string, Tensor | IntTensor>, prefix: string): TensorMap {
+  checkObject('tensors', tensors);
+  if (typeof prefix !== 'string') throw new MoEOracleError('prefix', 'a string such as "outputs."', describe(prefix));
   const result: TensorMap = Object.create(null);
   for (const name of Object.keys(tensors)) {
     if (!name.startsWith(prefix)) continue;
@@ -106,5 +117,6 @@ export function tensorsUnder(tensors: Record<string, Tensor | IntTensor>, prefix
 
 /** The bytes of a case's safetensors file. */
 export function caseBytes(built: BuiltCase): Uint8Array {
+  checkObject('built', built);
   return writeSafetensors(built.tensors, built.metadata);
 }

@@ -58,6 +58,7 @@ export interface ComponentOutput<C = unknown> {
 
 /** The names of the outputs a component produces for `config`, main output first. */
 export function expectedOutputs<C>(component: Component<C>, config: C): string[] {
+  if (typeof component !== 'object' || component === null || !Array.isArray(component.outputs)) throw new MoEOracleError('component', 'a component (getComponent)', describe(component));
   return component.outputs.filter((output) => output.when === undefined || output.when(config)).map((output) => output.name);
 }
 

@@ -130,18 +130,26 @@ function int64ToInt32(value: bigint, tensorName: string, index: number): number 
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/** A tensor to write, declared by its shape and produced only when its bytes are written. */
+export interface TensorToWrite {
+  name: string;
+  dtype: 'F32' | 'I32';
+  shape: readonly number[];
+  /** The row-major values (product(shape) of them); called once, when the tensor is written. */
+  values: () => Float32Array | Int32Array;
+}
+
 /** The layout of a file to write: the header bytes (length field included) and the tensors in order. */
 interface WritePlan {
   header: Uint8Array;
-  names: string[];
+  entries: TensorToWrite[];
   dataSize: number;
 }
 
-/** Checks the tensors and metadata and lays the file out (see the file comment for the ordering rules). */
-function planSafetensors(tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string>): WritePlan {
-  checkPlainObject('tensors', tensors);
+/** Lays the file out (see the file comment for the ordering rules) from declared shapes, touching no values. */
+function planSafetensors(declared: readonly TensorToWrite[], metadata: Record<string, string>): WritePlan {
   checkMetadata('metadata', metadata);
-  const names = Object.keys(tensors).sort(compareUtf8);
+  const entries = [...declared].sort((a, b) => compareUtf8(a.name, b.name));
   const jsonParts: string[] = [];
   const metadataKeys = Object.keys(metadata).sort(compareUtf8);
   if (metadataKeys.length > 0) {
@@ -149,25 +157,44 @@ function planSafetensors(tensors: Record<string, Tensor | IntTensor>, metadata: 
     jsonParts.push(`"${METADATA_KEY}":{${pairs.join(',')}}`);
   }
   let dataSize = 0;
-  for (const name of names) {
-    checkName(name);
-    const value = checkWritableTensor(name, tensors[name]);
-    const dtype: SafetensorsDtype = value.data instanceof Int32Array ? 'I32' : 'F32';
+  for (const entry of entries) {
+    if (typeof entry?.name !== 'string') throw new MoEOracleError('tensors', 'entries {name, dtype, shape, values}', describe(entry));
+    checkName(entry.name);
+    const argument = `tensors[${JSON.stringify(entry.name)}]`;
+    if (entry.dtype !== 'F32' && entry.dtype !== 'I32') throw new MoEOracleError(`${argument} dtype`, '"F32" or "I32"', describe(entry.dtype));
+    if (!Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new MoEOracleError(`${argument} shape`, 'an array of non-negative integers', describe(entry.shape));
+    if (typeof entry.values !== 'function') throw new MoEOracleError(`${argument} values`, 'a function returning the values', describe(entry.values));
     const begin = dataSize;
-    dataSize += value.size * CODECS[dtype].size;
-    jsonParts.push(`${JSON.stringify(name)}:{"dtype":"${dtype}","shape":[${value.shape.join(',')}],"data_offsets":[${begin},${dataSize}]}`);
+    dataSize += entry.shape.reduce((product, d) => product * d, 1) * CODECS[entry.dtype].size;
+    jsonParts.push(`${JSON.stringify(entry.name)}:{"dtype":"${entry.dtype}","shape":[${entry.shape.join(',')}],"data_offsets":[${begin},${dataSize}]}`);
   }
   const json = new TextEncoder().encode(`{${jsonParts.join(',')}}`);
   const headerLength = Math.ceil(json.length / HEADER_ALIGNMENT) * HEADER_ALIGNMENT;
   const header = new Uint8Array(HEADER_LENGTH_BYTES + headerLength).fill(0x20);
   new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
   header.set(json, HEADER_LENGTH_BYTES);
-  return { header, names, dataSize };
+  return { header, entries, dataSize };
 }
 
-/** The little-endian bytes of a tensor's values, row-major (bit patterns copied, so NaN payloads survive). */
-function tensorBytes(t: Tensor | IntTensor): Uint8Array {
-  const values = contiguous(t).data;
+/** Declares each tensor of a record for writing (checking it is a float32 or int32 tensor). */
+function declareTensors(tensors: Record<string, Tensor | IntTensor>): TensorToWrite[] {
+  checkPlainObject('tensors', tensors);
+  return Object.keys(tensors).map((name) => {
+    const value = checkWritableTensor(name, tensors[name]);
+    const dtype = value.data instanceof Int32Array ? 'I32' : 'F32';
+    return { name, dtype, shape: [...value.shape], values: () => contiguous(tensors[name]).data };
+  });
+}
+
+/** The little-endian bytes of a tensor's values (bit patterns copied, so NaN payloads survive). */
+function valueBytes(entry: TensorToWrite): Uint8Array {
+  const values = entry.values();
+  const count = entry.shape.reduce((product, d) => product * d, 1);
+  const wanted = entry.dtype === 'I32' ? Int32Array : Float32Array;
+  if (!(values instanceof wanted) || values.length !== count) {
+    throw new MoEOracleError(`tensors[${JSON.stringify(entry.name)}]`, `${count} ${entry.dtype} values (shape ${formatShape(entry.shape)})`, describe(values));
+  }
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const bytes = new Uint8Array(bits.length * 4);
   const view = new DataView(bytes.buffer);
@@ -181,12 +208,12 @@ function tensorBytes(t: Tensor | IntTensor): Uint8Array {
  * are written in row-major order.
  */
 export function writeSafetensors(tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const plan = planSafetensors(tensors, metadata);
+  const plan = planSafetensors(declareTensors(tensors), metadata);
   const bytes = new Uint8Array(plan.header.length + plan.dataSize);
   bytes.set(plan.header, 0);
   let at = plan.header.length;
-  for (const name of plan.names) {
-    const data = tensorBytes(tensors[name]);
+  for (const entry of plan.entries) {
+    const data = valueBytes(entry);
     bytes.set(data, at);
     at += data.length;
   }
@@ -284,11 +311,21 @@ function parseHeader(headerBytes: Uint8Array, dataSize: number): ParsedHeader {
 }
 
 /** Decodes one tensor from its stored bytes (exactly end − begin of them). */
-function decodeEntry(entry: HeaderEntry, bytes: Uint8Array): Tensor | IntTensor {
+function decodeEntry(entry: HeaderEntry, bytes: Uint8Array, owned = false): Tensor | IntTensor {
+  const count = bytes.byteLength / CODECS[entry.dtype].size;
+  // Fast path: F32 / I32 bytes that this reader owns, 4-byte aligned, on a little-endian host are
+  // already the values (same bits as the DataView decoding: NaN payloads kept).
+  if (owned && LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0 && (entry.dtype === 'F32' || entry.dtype === 'I32')) {
+    const values = entry.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Int32Array(bytes.buffer, bytes.byteOffset, count);
+    return ndarray<Float32Array | Int32Array>(values, entry.shape) as Tensor | IntTensor;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const values = CODECS[entry.dtype].decode(view, bytes.byteLength / CODECS[entry.dtype].size, entry.name);
+  const values = CODECS[entry.dtype].decode(view, count, entry.name);
   return ndarray<Float32Array | Int32Array>(values, entry.shape) as Tensor | IntTensor;
 }
+
+/** Whether typed arrays of this machine are little-endian (every common CPU): bytes can be used as they are. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Parses safetensors bytes. Every malformed input is reported as a `MoEOracleError` that names the
@@ -474,6 +511,9 @@ function checkLayout(entries: HeaderEntry[], dataSize: number): void {
 export type TensorSource = Pick<SafetensorsFile, 'tensors'> & Partial<Pick<SafetensorsFile, 'dtypes'>>;
 
 function findTensor(file: TensorSource, name: string, kind: 'float32' | 'int32', expectedShape?: readonly (number | string | null)[]): Tensor | IntTensor {
+  if (typeof file !== 'object' || file === null || typeof file.tensors !== 'object' || file.tensors === null) throw new MoEOracleError('file', 'an object {tensors}', describe(file));
+  if (typeof name !== 'string') throw new MoEOracleError('name', 'a tensor name', describe(name));
+  if (expectedShape !== undefined && !Array.isArray(expectedShape)) throw new MoEOracleError('expectedShape', 'an array of sizes', describe(expectedShape));
   const argument = `tensor ${JSON.stringify(name)}`;
   const found = Object.prototype.hasOwnProperty.call(file.tensors, name) ? file.tensors[name] : undefined;
   if (found === undefined) {
@@ -585,7 +625,7 @@ export function readSafetensorsFile(path: string, argument = 'path'): Safetensor
     const reader = openForReading(path, argument);
     try {
       if (fstatSync(reader).size !== fileSize) throw new MoEOracleError('path', `a file that keeps its size (${fileSize} bytes) while it is used`, `${JSON.stringify(path)} changed`);
-      return decodeEntry(entry, readExactly(reader, entry.end - entry.begin, parsed.dataStart + entry.begin, path));
+      return decodeEntry(entry, readExactly(reader, entry.end - entry.begin, parsed.dataStart + entry.begin, path), true);
     } catch (error) {
       if (error instanceof MoEOracleError) throw where(error);
       throw new MoEOracleError(argument, 'a readable safetensors file', `${JSON.stringify(path)} (${errorCode(error)})`);
@@ -614,10 +654,20 @@ export function readSafetensorsFile(path: string, argument = 'path'): Safetensor
  * @param argument what to call the path in messages (a CLI flag such as "--out"); default "path".
  */
 export function writeSafetensorsFile(path: string, tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}, argument = 'path'): void {
+  writeSafetensorsStream(path, declareTensors(tensors), metadata, argument);
+}
+
+/**
+ * Writes a safetensors file atomically from tensors declared by name, dtype and shape, producing each
+ * tensor's values only when it is written (a multi-gigabyte file needs one tensor in memory at a
+ * time). The bytes equal those of `writeSafetensors` for the same tensors.
+ */
+export function writeSafetensorsStream(path: string, tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}, argument = 'path'): void {
+  if (!Array.isArray(tensors)) throw new MoEOracleError('tensors', 'an array of {name, dtype, shape, values}', describe(tensors));
   const plan = planSafetensors(tensors, metadata);
   writeAtomically(path, argument, (write) => {
     write(plan.header);
-    for (const name of plan.names) write(tensorBytes(tensors[name]));
+    for (const entry of plan.entries) write(valueBytes(entry));
   });
 }
 

@@ -27,7 +27,9 @@ export interface IndexEntry {
 
 /** Selects cases: `only` is a substring or a glob with `*` matched against case names. */
 export function selectCases(options: { only?: string; large?: boolean } = {}): GoldenCase[] {
+  if (typeof options !== 'object' || options === null) throw new MoEOracleError('options', 'an object {only?, large?}', JSON.stringify(options) ?? String(options));
   const pattern = options.only;
+  if (pattern !== undefined && typeof pattern !== 'string') throw new MoEOracleError('--only', 'a pattern (text, with * as a wildcard)', JSON.stringify(pattern) ?? String(pattern));
   const matches = (name: string) => {
     if (pattern === undefined) return true;
     if (!pattern.includes('*')) return name.includes(pattern);
@@ -55,6 +57,7 @@ function entryFor(goldenCase: GoldenCase, bytes: Uint8Array): IndexEntry {
  * cases already listed there when only some are regenerated). `onProgress` reports each case.
  */
 export function generateSuite(dir: string, options: { only?: string; large?: boolean; onProgress?: (done: number, total: number, name: string) => void; argument?: string } = {}): IndexEntry[] {
+  if (typeof options !== 'object' || options === null) throw new MoEOracleError('options', 'an object {only?, large?, onProgress?}', String(options));
   const argument = options.argument ?? 'dir';
   if (typeof dir !== 'string' || dir === '') throw new MoEOracleError(argument, 'a folder path', JSON.stringify(dir));
   const cases = selectCases(options);
