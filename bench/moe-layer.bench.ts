@@ -35,7 +35,7 @@ const linearGflops = (2 * TOKENS * HIDDEN * EXPERT_SIZE) / linearSeconds / 1e9;
 
 const layerSeconds: Record<number, number> = {};
 for (const numExperts of [8, 64]) {
-  const config: MoEConfig = { hiddenSize: HIDDEN, numExperts, topK: TOP_K, expertIntermediateSize: EXPERT_SIZE };
+  const config: MoEConfig = { hiddenSize: HIDDEN, numExperts, expertIntermediateSize: EXPERT_SIZE, router: { topK: TOP_K } };
   const initStart = process.hrtime.bigint();
   const params = initMoEParams(config, 0);
   const initSeconds = Number(process.hrtime.bigint() - initStart) / 1e9;

@@ -33,7 +33,7 @@ import type { MoEConfig } from '../src/moe/config.js';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 16);
 const SEED = 8;
-const config: MoEConfig = { hiddenSize: 4096, numExperts: 8, topK: 2, expertIntermediateSize: 14336 };
+const config: MoEConfig = { hiddenSize: 4096, numExperts: 8, router: { topK: 2 }, expertIntermediateSize: 14336 };
 const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'moe-oracle-full-width-'));
 const cli = fileURLToPath(new URL('./measure-cli.ts', import.meta.url));
 

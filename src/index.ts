@@ -1,10 +1,91 @@
 /**
  * moe-oracle: a readable float32 reference implementation and test oracle for Mixture-of-Experts layers.
- * Everything public is exported from here; each folder is one layer of the architecture.
+ *
+ * The public API, listed by name and grouped by folder (as tfjs-core's `ops/ops.ts` lists its ops);
+ * everything not listed here is internal. Each folder is one layer of the architecture (README, "Layout").
  */
-export * from './tensor/index.js';
-export * from './router/index.js';
-export * from './experts/index.js';
-export * from './moe/index.js';
-export * from './golden/index.js';
-export * from './params/index.js';
+
+// tensor: float32 tensors, shape checks, the one error type, the keyed PRNG, float64 scalar math
+export { MoEOracleError } from './tensor/errors.js';
+export type { Tensor, IntTensor } from './tensor/tensor.js';
+export { tensor, intTensor, zeros, intZeros, reshape, clone, contiguous, toNested, formatShape, sizeOf, FLOAT32_MAX } from './tensor/tensor.js';
+export type { RandomTensorOptions } from './tensor/prng.js';
+export { philox4x32, fnv1a32, tensorKey, uniformAt, normalAt, randomUniform, randomNormal } from './tensor/prng.js';
+export type { Activation } from './tensor/activations.js';
+export { ACTIVATIONS, sigmoidScalar, siluScalar, reluScalar, geluScalar, geluTanhScalar, activationScalar } from './tensor/activations.js';
+export { softmaxValues, logSumExpValues } from './tensor/softmax.js';
+export { erf, erfc } from './tensor/erf.js';
+
+// backends: the kernel seam, the cpu reference backend, the checked ops
+export type { Kernels, DeviceTensor, ScatterPart } from './backends/kernels.js';
+export type { BackendEntry, BackendOption } from './backends/registry.js';
+export { BACKENDS } from './backends/registry.js';
+export { cpuBackend } from './backends/cpu/index.js';
+export { linear, softmax, logSumExp, activation, sigmoid, silu, relu, gelu, geluTanh, rmsNorm } from './backends/ops.js';
+
+// router: scoring, top-k with its tie rule, weight normalisations
+export type { TopKResult } from './router/topk.js';
+export { topK, rankDescending } from './router/topk.js';
+export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
+export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
+// router variants: expert capacity and token dropping, group-limited selection
+export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, CapacityConfig, ResolvedCapacityConfig, DroppedSlot, CapacityOutput } from './router/capacity.js';
+export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
+export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
+export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
+
+// experts: SwiGLU and classic FFN experts, fine-grained segmentation
+export type { ExpertKind, FFNActivation } from './experts/kind.js';
+export { EXPERT_KINDS } from './experts/kind.js';
+export type { SwiGLUParams, GateUpDownParams } from './experts/swiglu.js';
+export { swiGLU, fromGateUpDown } from './experts/swiglu.js';
+export type { FFNParams } from './experts/ffn.js';
+export { ffn } from './experts/ffn.js';
+export { splitIntoFineGrainedExperts } from './experts/fine-grained.js';
+
+// moe: the layer, its config, its parameter names and initialisation
+export type { MoEConfig, ResolvedMoEConfig, NamingScheme } from './moe/config.js';
+export { NAMING_SCHEMES, resolveMoEConfig } from './moe/config.js';
+export type { ExpertNames, MoEParameterNames } from './moe/names.js';
+export { moeParameterNames } from './moe/names.js';
+export type { StateDict, ParameterShape } from './moe/params.js';
+export { moeParameterShapes, initMoEParams } from './moe/params.js';
+export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
+export { moeForward, moeForwardAsync, routerParamsOf } from './moe/layer.js';
+export { MOE_MODEL_TYPES, moeConfigFromHuggingFace, moeConfigToHuggingFace } from './moe/hf-config.js';
+
+// golden: the safetensors format, case families, tolerance model, run and verify
+export type { SafetensorsDtype, SafetensorsFile } from './golden/safetensors.js';
+export { readSafetensors, writeSafetensors, readSafetensorsFile, writeSafetensorsFile } from './golden/safetensors.js';
+export type { ComputeDtype, Tolerance } from './golden/tolerance.js';
+export { COMPUTE_DTYPES, defaultTolerance, allowedError } from './golden/tolerance.js';
+export type { Comparison, TensorComparison, IntTensorComparison } from './golden/compare.js';
+export { compareTensors, compareIntTensors, ulpDistance, formatComparison } from './golden/compare.js';
+export type { Component, ComponentName, TensorMap } from './golden/components.js';
+export { COMPONENTS, getComponent } from './golden/components.js';
+export type { GoldenCase } from './golden/case.js';
+export { NUMERIC_SEMANTICS_VERSION } from './golden/case.js';
+export { GOLDEN_CASES } from './golden/cases/index.js';
+export type { IndexEntry, SuiteDifference } from './golden/suite.js';
+export { generateSuite, checkSuite } from './golden/suite.js';
+export type { VerifyOptions, VerifyReport } from './golden/verify.js';
+export { verify } from './golden/verify.js';
+
+// params: parameter, FLOP and memory calculators, presets
+export type { ModelDescription } from './params/config.js';
+export { readHfConfig, PARAMS_MODEL_TYPES } from './params/hf-config.js';
+export type { CountOptions, ParameterCounts } from './params/count.js';
+export { countParameters } from './params/count.js';
+export type { ModelCosts, Dtype } from './params/cost.js';
+export { modelCosts, DTYPES } from './params/cost.js';
+export type { Preset } from './params/presets.js';
+export { PRESETS, findPreset } from './params/presets.js';
+export type { ParamsReport } from './params/report.js';
+export { buildReport, renderReport } from './params/report.js';
+
+// losses
+export {
+  loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
+  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+} from './losses/index.js';
+export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';

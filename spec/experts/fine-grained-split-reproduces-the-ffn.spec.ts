@@ -2,17 +2,19 @@
 // of those m experts with all m selected at weight 1 equals the FFN.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromGateUpDown, initMoEParams, moeForward, splitIntoFineGrainedExperts, swiGLU, zeros, type StateDict } from '../../src/index.js';
+import { fromGateUpDown, initMoEParams, splitIntoFineGrainedExperts, zeros, type StateDict } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 import { randomInput } from '../helpers.js';
 
-describe('fine-grained expert segmentation', () => {
+describe.each(SPEC_BACKENDS)('fine-grained expert segmentation ($name backend)', ({ kernels }) => {
+  const { moeForward, swiGLU } = entryPointsOn(kernels);
   it('sums back to the dense FFN, alone and as an MoE layer with k = m, weight 1', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1e6 }),
         (T, H, segmentSize, m, seed) => {
           const I = segmentSize * m;
-          const base = initMoEParams({ hiddenSize: H, numExperts: 1, topK: 1, expertIntermediateSize: I }, seed);
+          const base = initMoEParams({ hiddenSize: H, numExperts: 1, expertIntermediateSize: I, router: { topK: 1 } }, seed);
           const dense = { w1: base['experts.0.w1.weight'], w2: base['experts.0.w2.weight'], w3: base['experts.0.w3.weight'] };
           const x = randomInput(T, H, seed);
           const reference = swiGLU(x, dense).data;
@@ -37,7 +39,7 @@ describe('fine-grained expert segmentation', () => {
             params[`experts.${e}.w2.weight`] = seg.w2;
             params[`experts.${e}.w3.weight`] = seg.w3;
           });
-          const layer = moeForward(x, params, { hiddenSize: H, numExperts: m, topK: m, expertIntermediateSize: segmentSize, normalization: 'none', routedScalingFactor: m });
+          const layer = moeForward(x, params, { hiddenSize: H, numExperts: m, expertIntermediateSize: segmentSize, router: { topK: m, normalization: 'none', routedScalingFactor: m } });
           // The weights are float32(float32(1/m)·m) = 1 ± 2^-24 and the combine rounds once more.
           layer.output.data.forEach((v, i) => expect(Math.abs(v - reference[i]), `layer element ${i}`).toBeLessThanOrEqual(bound(i, 3)));
         },
@@ -47,7 +49,7 @@ describe('fine-grained expert segmentation', () => {
   });
 
   it('accepts gate_proj / up_proj / down_proj names for the same matrices', () => {
-    const p = initMoEParams({ hiddenSize: 4, numExperts: 1, topK: 1, expertIntermediateSize: 6 }, 3);
+    const p = initMoEParams({ hiddenSize: 4, numExperts: 1, expertIntermediateSize: 6, router: { topK: 1 } }, 3);
     const x = randomInput(3, 4, 3);
     const mixtral = swiGLU(x, { w1: p['experts.0.w1.weight'], w2: p['experts.0.w2.weight'], w3: p['experts.0.w3.weight'] });
     const llama = swiGLU(x, fromGateUpDown({ gate_proj: p['experts.0.w1.weight'], up_proj: p['experts.0.w3.weight'], down_proj: p['experts.0.w2.weight'] }));

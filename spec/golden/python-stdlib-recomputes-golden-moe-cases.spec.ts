@@ -42,25 +42,26 @@ def moe(meta, t):
     cfg = json.loads(meta['config'])['moe_oracle']
     p = {k[len('params.'):]: v for k, v in t.items() if k.startswith('params.')}
     xs = rows(t['inputs.x'])
-    N, k = cfg['numExperts'], cfg['topK']
+    router = cfg['router']
+    N, k = cfg['numExperts'], router['topK']
     mixtral = cfg.get('naming', 'mixtral') == 'mixtral'
     names = ['.w1.weight', '.w3.weight', '.w2.weight'] if mixtral else ['.gate_proj.weight', '.up_proj.weight', '.down_proj.weight']
     out = []
     for x in xs:
         logits = matvec(p['gate.weight'], x)
-        if cfg.get('scoring') == 'sigmoid':
+        if router.get('scoring') == 'sigmoid':
             scores = [1 / (1 + math.exp(-z)) for z in logits]
         else:
             m = max(logits)
             e = [math.exp(z - m) for z in logits]
             scores = [v / sum(e) for v in e]
-        bias = p['gate.e_score_correction_bias'][1] if cfg.get('scoreCorrectionBias') else [0.0] * N
+        bias = p['gate.e_score_correction_bias'][1] if router.get('scoreCorrectionBias') else [0.0] * N
         chosen = sorted(range(N), key=lambda i: (-(scores[i] + bias[i]), i))[:k]
         w = [scores[i] for i in chosen]
-        if cfg.get('normalization', 'sum') == 'sum':
-            s = sum(w) + cfg.get('normalizationEpsilon', 0)
+        if router.get('normalization', 'sum') == 'sum':
+            s = sum(w) + router.get('normalizationEpsilon', 0)
             w = [v / s for v in w]
-        w = [v * cfg.get('routedScalingFactor', 1) for v in w]
+        w = [v * router.get('routedScalingFactor', 1) for v in w]
         y = [0.0] * len(x)
         for weight, e in zip(w, chosen):
             for h, v in enumerate(swiglu(p, 'experts.%d' % e, names, x)):

@@ -2,11 +2,13 @@
 // float64 evaluation of the same formula, to the accumulated float32 rounding of its steps.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initMoEParams, moeForward, type MoEConfig } from '../../src/index.js';
+import { initMoEParams, type MoEConfig } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 import { expectClose, maxAbs, moeShape, randomInput } from '../helpers.js';
 import { naiveMixture } from './reference-mixture.js';
 
-describe('MoE layer', () => {
+describe.each(SPEC_BACKENDS)('MoE layer ($name backend)', ({ kernels }) => {
+  const { moeForward } = entryPointsOn(kernels);
   it('equals the naive per-token mixture (softmax/sigmoid, sum/none, scaling, dense, FFN experts)', () => {
     fc.assert(
       fc.property(
@@ -18,8 +20,8 @@ describe('MoE layer', () => {
         fc.constantFrom<'swiglu' | 'relu' | 'gelu' | 'gelu-tanh'>('swiglu', 'relu', 'gelu', 'gelu-tanh'),
         (s, scoring, normalization, routedScalingFactor, mode, expertKind) => {
           const config: MoEConfig = {
-            hiddenSize: s.hidden, numExperts: s.numExperts, topK: s.topK, expertIntermediateSize: s.intermediate,
-            scoring, normalization, routedScalingFactor, mode, expertKind,
+            hiddenSize: s.hidden, numExperts: s.numExperts, expertIntermediateSize: s.intermediate,
+            router: { topK: s.topK, scoring, normalization, routedScalingFactor }, mode, expertKind,
           };
           const params = initMoEParams(config, s.seed);
           const x = randomInput(s.tokens, s.hidden, s.seed);

@@ -7,17 +7,19 @@
 //  - replaying the router's own choice through the routing override changes nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initMoEParams, moeForward, swiGLU, tensor, zeros, type MoEConfig, type StateDict } from '../../src/index.js';
+import { initMoEParams, tensor, zeros, type MoEConfig, type StateDict } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 import { expectClose, maxAbs, moeShape, randomInput } from '../helpers.js';
 
 const baseConfig = (s: { hidden: number; numExperts: number; topK: number; intermediate: number }): MoEConfig => ({
-  hiddenSize: s.hidden, numExperts: s.numExperts, topK: s.topK, expertIntermediateSize: s.intermediate,
+  hiddenSize: s.hidden, numExperts: s.numExperts, expertIntermediateSize: s.intermediate, router: { topK: s.topK },
 });
 
 /** A random permutation of 0…n−1 drawn by fast-check. */
 const permutationOf = (n: number) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
 
-describe('MoE layer symmetries', () => {
+describe.each(SPEC_BACKENDS)('MoE layer symmetries ($name backend)', ({ kernels }) => {
+  const { moeForward, swiGLU } = entryPointsOn(kernels);
   it('permuting tokens permutes the output and the routing', () => {
     fc.assert(
       fc.property(moeShape.chain((s) => fc.tuple(fc.constant(s), permutationOf(s.tokens))), ([s, perm]) => {
@@ -62,10 +64,10 @@ describe('MoE layer symmetries', () => {
   it('k = N with renormalisation equals the dense mixture', () => {
     fc.assert(
       fc.property(moeShape, (s) => {
-        const config = { ...baseConfig(s), topK: s.numExperts };
+        const config = { ...baseConfig(s), router: { topK: s.numExperts } };
         const params = initMoEParams(config, s.seed);
         const x = randomInput(s.tokens, s.hidden, s.seed);
-        const sparse = moeForward(x, params, { ...config, normalization: 'sum' });
+        const sparse = moeForward(x, params, { ...config, router: { ...config.router, normalization: 'sum' } });
         const dense = moeForward(x, params, { ...config, mode: 'dense' });
         // The renormalised weights p/Σp differ from p by the float32 rounding of Σp ≈ 1.
         expectClose(sparse.output.data, dense.output.data, 4 * s.numExperts * 2 ** -24 * (maxAbs(dense.output.data) + 1e-6) * s.numExperts);
@@ -76,7 +78,7 @@ describe('MoE layer symmetries', () => {
   it('one expert with k = 1 equals that FFN exactly', () => {
     fc.assert(
       fc.property(moeShape, (s) => {
-        const config = { ...baseConfig(s), numExperts: 1, topK: 1 };
+        const config = { ...baseConfig(s), numExperts: 1, router: { topK: 1 } };
         const params = initMoEParams(config, s.seed);
         const x = randomInput(s.tokens, s.hidden, s.seed);
         const ffn = swiGLU(x, { w1: params['experts.0.w1.weight'], w2: params['experts.0.w2.weight'], w3: params['experts.0.w3.weight'] });

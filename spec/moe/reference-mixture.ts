@@ -30,13 +30,13 @@ export function naiveMixture(
 ): number[] {
   const [T, H] = x.shape;
   const N = config.numExperts;
-  const k = config.mode === 'dense' ? N : config.topK;
+  const k = config.mode === 'dense' ? N : config.router.topK;
   const out: number[] = [];
   for (let t = 0; t < T; t++) {
     const xt = Array.from(x.data.slice(t * H, (t + 1) * H));
     const logits = matVec(params[routerName], xt);
     let scores: number[];
-    if (config.scoring === 'sigmoid') scores = logits.map((z) => 1 / (1 + Math.exp(-z)));
+    if (config.router.scoring === 'sigmoid') scores = logits.map((z) => 1 / (1 + Math.exp(-z)));
     else {
       const m = Math.max(...logits);
       const e = logits.map((z) => Math.exp(z - m));
@@ -46,11 +46,11 @@ export function naiveMixture(
     const order = scores.map((s, e) => [s, e]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, e]) => e);
     const chosen = order.slice(0, k);
     let weights = chosen.map((e) => scores[e]);
-    if ((config.normalization ?? 'sum') === 'sum' && config.mode !== 'dense') {
+    if ((config.router.normalization ?? 'sum') === 'sum' && config.mode !== 'dense') {
       const sum = weights.reduce((a, b) => a + b, 0);
       weights = weights.map((w) => w / sum);
     }
-    if (config.mode !== 'dense') weights = weights.map((w) => w * (config.routedScalingFactor ?? 1));
+    if (config.mode !== 'dense') weights = weights.map((w) => w * (config.router.routedScalingFactor ?? 1));
     const y = new Array<number>(H).fill(0);
     const addExpert = (name: (m: string) => string, weight: number) => {
       const kind = config.expertKind ?? 'swiglu';

@@ -17,11 +17,9 @@ function moeLayerConfig(moe: MoESpec, hiddenSize: number): MoEConfig {
   return {
     hiddenSize,
     numExperts: moe.numExperts,
-    topK: moe.topK,
     expertIntermediateSize: moe.expert.intermediateSize,
     expertKind: moe.expert.gated ? 'swiglu' : 'relu',
-    routerBias: moe.routerBias,
-    scoreCorrectionBias: moe.scoreCorrectionBias,
+    router: { topK: moe.topK, bias: moe.routerBias, scoreCorrectionBias: moe.scoreCorrectionBias },
     // DeepSeek's n_shared_experts run as one SwiGLU of n_shared · moe_intermediate_size.
     sharedExpertIntermediateSize: shared ? shared.count * shared.expert.intermediateSize : 0,
     sharedExpertGate: shared?.gate ?? false,

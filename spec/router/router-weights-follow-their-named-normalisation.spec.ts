@@ -4,11 +4,12 @@
 // scores; the score-correction bias changes selection only.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initMoEParams, route, tensor, type RouterOptions } from '../../src/index.js';
+import { initMoEParams, tensor, type RouterConfig } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 import { moeShape, randomInput } from '../helpers.js';
 
 function setup(s: { tokens: number; hidden: number; numExperts: number; seed: number }, scale = 1) {
-  const params = initMoEParams({ hiddenSize: s.hidden, numExperts: s.numExperts, topK: 1, expertIntermediateSize: 1, scoreCorrectionBias: true }, s.seed);
+  const params = initMoEParams({ hiddenSize: s.hidden, numExperts: s.numExperts, expertIntermediateSize: 1, router: { topK: 1, scoreCorrectionBias: true } }, s.seed);
   return { x: randomInput(s.tokens, s.hidden, s.seed, scale), weight: params['gate.weight'], bias: params['gate.e_score_correction_bias'] };
 }
 
@@ -16,7 +17,8 @@ function rowsOf(data: Float32Array, width: number): number[][] {
   return Array.from({ length: data.length / width }, (_, r) => Array.from(data.slice(r * width, (r + 1) * width)));
 }
 
-describe('router', () => {
+describe.each(SPEC_BACKENDS)('router ($name backend)', ({ kernels }) => {
+  const { route } = entryPointsOn(kernels);
   it('softmax scores are probabilities that sum to 1', () => {
     fc.assert(
       fc.property(moeShape, fc.constantFrom(1, 30), (s, scale) => {
@@ -75,8 +77,8 @@ describe('router', () => {
     fc.assert(
       fc.property(moeShape, (s) => {
         const { x, weight, bias } = setup(s);
-        const options: RouterOptions = { topK: s.topK, scoring: 'sigmoid', normalization: 'none' };
-        const out = route(x, { weight, scoreCorrectionBias: bias }, options);
+        const options: RouterConfig = { topK: s.topK, scoring: 'sigmoid', normalization: 'none' };
+        const out = route(x, { weight, scoreCorrectionBias: bias }, { ...options, scoreCorrectionBias: true });
         for (let t = 0; t < s.tokens; t++) {
           const biased = Array.from({ length: s.numExperts }, (_, e) => Math.fround(out.scores.data[t * s.numExperts + e] + bias.data[e]));
           const chosen = Array.from(out.topkIndices.data.slice(t * s.topK, (t + 1) * s.topK));

@@ -3,11 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gelu, geluTanh, relu, sigmoid, silu, tensor } from '../../src/index.js';
+import { tensor } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 
 const xs = [-30, -9, -5, -3.5, -1, -0.25, 0, 1e-6, 0.5, 1, 2.5, 7, 30].map(Math.fround);
 
-describe('activations', () => {
+describe.each(SPEC_BACKENDS)('activations ($name backend)', ({ kernels }) => {
+  const { sigmoid, silu, relu, gelu, geluTanh } = entryPointsOn(kernels);
   it('match Python float64 formulas rounded to float32', () => {
     const script = [
       'import json,math,sys,struct',

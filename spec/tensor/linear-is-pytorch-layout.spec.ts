@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linear, MoEOracleError, rmsNorm, tensor } from '../../src/index.js';
+import { MoEOracleError, tensor } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 
-describe('linear', () => {
+describe.each(SPEC_BACKENDS)('linear ($name backend)', ({ kernels }) => {
+  const { linear, rmsNorm } = entryPointsOn(kernels);
   it('computes y = x·Wᵀ + b with weight [out, in] (hand-checked)', () => {
     const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
     const w = tensor([1, 0, 0, 0, 1, 1], [2, 3]); // out 0 = x0, out 1 = x1 + x2
@@ -33,7 +35,8 @@ describe('linear', () => {
   });
 });
 
-describe('rmsNorm', () => {
+describe.each(SPEC_BACKENDS)('rmsNorm ($name backend)', ({ kernels }) => {
+  const { linear, rmsNorm } = entryPointsOn(kernels);
   it('gives unit root-mean-square rows when the weight is 1', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 16 }), fc.infiniteStream(fc.float({ min: -100, max: 100, noNaN: true })), (T, H, s) => {

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { logSumExp, MoEOracleError, softmax, tensor } from '../../src/index.js';
+import { MoEOracleError, tensor } from '../../src/index.js';
+import { entryPointsOn, SPEC_BACKENDS } from '../backends.js';
 
-describe('softmax and log-sum-exp', () => {
+describe.each(SPEC_BACKENDS)('softmax and log-sum-exp ($name backend)', ({ kernels }) => {
+  const { softmax, logSumExp } = entryPointsOn(kernels);
   it('give rows summing to 1 (float32 rounding only) for logits up to ±1e4 and -Infinity masks', () => {
     const logit = fc.oneof(fc.float({ min: -1e4, max: 1e4, noNaN: true }), fc.constant(-Infinity));
     fc.assert(

@@ -5,15 +5,15 @@
  *
  *   x [n, H]   Wi [I, H]   Wo [H, I]   →   y [n, H]
  *
+ * Kernels: linear, activation (src/backends).
  * Names follow Hugging Face's Switch Transformers checkpoints: `wi`, `wo` (no biases). The activation
  * is applied in float64 to the float32 pre-activation and rounded once.
  */
-import { activationScalar } from '../tensor/activations.js';
-import { linearUnchecked } from '../tensor/linear.js';
-import { checkFinite, checkShape, contiguous, tensor, type Tensor } from '../tensor/tensor.js';
-
-/** Activations of the classic FFN. */
-export type FFNActivation = 'relu' | 'gelu' | 'gelu-tanh';
+import type { DeviceTensor, Kernels } from '../backends/kernels.js';
+import { synchronousBackendOf, type BackendOption } from '../backends/registry.js';
+import { checkOneOf } from '../tensor/errors.js';
+import { checkFinite, checkProducedFinite, checkShape, type Tensor } from '../tensor/tensor.js';
+import { EXPERT_KINDS, type FFNActivation } from './kind.js';
 
 /** The two matrices of a classic FFN expert. */
 export interface FFNParams {
@@ -33,19 +33,19 @@ export function checkFFNParams(params: FFNParams, hidden: number): number {
   return intermediate;
 }
 
-/** FFN forward without checks. */
-export function ffnUnchecked(x: Tensor, params: FFNParams, activation: FFNActivation): Tensor {
-  const act = activationScalar(activation);
-  const hiddenPre = linearUnchecked(x, contiguous(params.wi));
-  const activated = new Float32Array(hiddenPre.size);
-  for (let i = 0; i < activated.length; i++) activated[i] = act(hiddenPre.data[i]);
-  return linearUnchecked(tensor(activated, hiddenPre.shape), contiguous(params.wo));
+/** The expert on the backend: x [n, H] and the matrices already on the device → [n, H]. */
+export function ffnOnDevice(kernels: Kernels, x: DeviceTensor, weights: { wi: DeviceTensor; wo: DeviceTensor }, activation: FFNActivation): DeviceTensor {
+  return kernels.linear(kernels.activation(kernels.linear(x, weights.wi), activation), weights.wo);
 }
 
 /** Classic FFN expert forward. x [n, H] → [n, H]. */
-export function ffn(x: Tensor, params: FFNParams, activation: FFNActivation = 'relu'): Tensor {
+export function ffn(x: Tensor, params: FFNParams, activation: FFNActivation = 'relu', options: BackendOption = {}): Tensor {
   checkShape('x', x, ['n', 'H']);
   checkFFNParams(params, x.shape[1]);
+  checkOneOf('activation', activation, EXPERT_KINDS.filter((kind): kind is FFNActivation => kind !== 'swiglu'));
   checkFinite('x', x);
-  return ffnUnchecked(contiguous(x), params, activation);
+  const kernels = synchronousBackendOf(options, 'moeForwardAsync');
+  const y = kernels.readSync(ffnOnDevice(kernels, kernels.upload(x), { wi: kernels.upload(params.wi), wo: kernels.upload(params.wo) }, activation));
+  checkProducedFinite('expert', 'y', y);
+  return y;
 }

@@ -6,15 +6,16 @@
  *
  *   x [n, H]   W1 [I, H]   W3 [I, H]   W2 [H, I]   →   y [n, H]
  *
+ * Kernels: linear, siluAndMul (src/backends).
  * Names: Mixtral's checkpoints call the matrices `w1`, `w3`, `w2`; DeepSeek / Qwen / OLMoE / Llama
  * call the same matrices `gate_proj`, `up_proj`, `down_proj` (w1 = gate_proj, w3 = up_proj,
  * w2 = down_proj). Numerics: both projections are `linear` (float64 dot products, float32 results);
  * silu(g)·u is evaluated in float64 from the float32 g and u and rounded once (the fused
  * "SiLU-and-mul" of vLLM and friends).
  */
-import { siluScalar } from '../tensor/activations.js';
-import { linearUnchecked } from '../tensor/linear.js';
-import { checkFinite, checkShape, contiguous, tensor, type Tensor } from '../tensor/tensor.js';
+import type { DeviceTensor, Kernels } from '../backends/kernels.js';
+import { synchronousBackendOf, type BackendOption } from '../backends/registry.js';
+import { checkFinite, checkProducedFinite, checkShape, type Tensor } from '../tensor/tensor.js';
 
 /** The three matrices of a SwiGLU expert, Mixtral names. */
 export interface SwiGLUParams {
@@ -50,24 +51,20 @@ export function checkSwiGLUParams(params: SwiGLUParams, hidden: number): number 
   return intermediate;
 }
 
-/** silu(gate) ⊙ up, element-wise, rounded once. */
-export function siluAndMul(gate: Tensor, up: Tensor): Tensor {
-  const out = new Float32Array(gate.size);
-  for (let i = 0; i < out.length; i++) out[i] = siluScalar(gate.data[i]) * up.data[i];
-  return tensor(out, gate.shape);
-}
-
-/** SwiGLU forward without checks: x [n, H] contiguous and finite, params already checked. */
-export function swiGLUUnchecked(x: Tensor, params: SwiGLUParams): Tensor {
-  const gate = linearUnchecked(x, contiguous(params.w1));
-  const up = linearUnchecked(x, contiguous(params.w3));
-  return linearUnchecked(siluAndMul(gate, up), contiguous(params.w2));
+/** The expert on the backend: x [n, H] and the matrices already on the device → [n, H]. */
+export function swiGLUOnDevice(kernels: Kernels, x: DeviceTensor, weights: { w1: DeviceTensor; w2: DeviceTensor; w3: DeviceTensor }): DeviceTensor {
+  const gate = kernels.linear(x, weights.w1);
+  const up = kernels.linear(x, weights.w3);
+  return kernels.linear(kernels.siluAndMul(gate, up), weights.w2);
 }
 
 /** SwiGLU expert forward. x [n, H] → [n, H]. */
-export function swiGLU(x: Tensor, params: SwiGLUParams): Tensor {
+export function swiGLU(x: Tensor, params: SwiGLUParams, options: BackendOption = {}): Tensor {
   checkShape('x', x, ['n', 'H']);
   checkSwiGLUParams(params, x.shape[1]);
   checkFinite('x', x);
-  return swiGLUUnchecked(contiguous(x), params);
+  const kernels = synchronousBackendOf(options, 'moeForwardAsync');
+  const y = kernels.readSync(swiGLUOnDevice(kernels, kernels.upload(x), { w1: kernels.upload(params.w1), w2: kernels.upload(params.w2), w3: kernels.upload(params.w3) }));
+  checkProducedFinite('expert', 'y', y);
+  return y;
 }

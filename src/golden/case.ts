@@ -13,8 +13,10 @@
  *   seed                       the uint32 Philox seed of every random tensor
  *   tolerances                 JSON: per float32 output, the reduction length K and the fp32
  *                              {atol, rtol} that `verify` applies (output-tolerance.ts: one rule)
- *   library_version            this package's version
  *   numeric_semantics_version  bumped whenever a rule of the README's "Numeric semantics" changes
+ *
+ * The package version is deliberately not in the file: a release that changes no number must leave
+ * every golden byte as it was (`numeric_semantics_version` is what says the numbers' rules changed).
  */
 import { createRequire } from 'node:module';
 import type { StateDict } from '../moe/params.js';
@@ -92,7 +94,6 @@ export function assembleCase(parts: {
     config: JSON.stringify(component.configToJson(parts.config)),
     seed: parts.seed === null ? 'none' : String(parts.seed),
     tolerances: JSON.stringify(tolerances),
-    library_version: LIBRARY_VERSION,
     numeric_semantics_version: NUMERIC_SEMANTICS_VERSION,
   };
   return { tensors, metadata };

@@ -17,20 +17,32 @@
  *   softmax     logits [R, C] —                                       probs, logsumexp
  *   rmsnorm     x [T, H]      weight [H]                              y
  *   activation  x [any]       —                                       sigmoid, silu, relu, gelu, gelu_tanh
+ *   losses      logits [T, N], topk_indices [T, k] (+ attention_mask [B, S], token_mask [T],
+ *               global_tokens_per_expert [N]); or expert_bias [N], tokens_per_expert [N]
+ *                             —                                       loss [1], grad_logits [T, N];
+ *                                                                     or updated_expert_bias [N]
+ *   router-backward x [T, H], grad_topk_weights [T, k]
+ *                             gate.weight (+ bias, + score bias)      logits, scores, topk_indices, topk_weights,
+ *                                                                     margins, grad_logits, grad_gate_weight,
+ *                                                                     grad_x, grad_gate_bias?
  */
-import { gelu, geluTanh, relu, sigmoid, silu } from '../tensor/activations.js';
+import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
-import { rmsNorm } from '../tensor/rmsnorm.js';
-import { logSumExp, softmax } from '../tensor/softmax.js';
-import { contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
-import { route } from '../router/router.js';
+import { route, type RouterOutput } from '../router/router.js';
 import { swiGLU } from '../experts/swiglu.js';
-import { ffn, type FFNActivation } from '../experts/ffn.js';
+import { ffn } from '../experts/ffn.js';
+import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
 import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
 import { moeForward, routerParamsOf } from '../moe/layer.js';
 import { requireParam, type StateDict } from '../moe/params.js';
+import { importanceLoss, type ImportanceOptions } from '../losses/importance.js';
+import { loadBalancingLoss, type LoadBalancingOptions } from '../losses/load-balancing.js';
+import { routerZLoss, type ZLossOptions } from '../losses/z-loss.js';
+import { updateExpertBias } from '../losses/bias-update.js';
+import { routerBackward, routerLinearBackward } from '../router/backward.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -80,7 +92,7 @@ export interface Component<C = unknown> {
   outputs: readonly ComponentOutput<C>[];
 }
 
-export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation';
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward';
 
 function objectConfig(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
@@ -117,6 +129,7 @@ const moe: Component<MoEConfig> = {
       topk_weights: out.router.topkWeights,
       margins: out.router.margins,
       tokens_per_expert: out.tokensPerExpert,
+      ...routingVariantOutputs(out.router),
     };
     if (out.sharedExpertOutput) outputs.shared_expert_output = out.sharedExpertOutput;
     if (out.sharedExpertGate) outputs.shared_expert_gate = out.sharedExpertGate;
@@ -124,7 +137,7 @@ const moe: Component<MoEConfig> = {
   },
   reductionLength(config, output) {
     const c = resolveMoEConfig(config);
-    const k = c.mode === 'dense' ? c.numExperts : c.topK;
+    const k = c.mode === 'dense' ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
     switch (output) {
       case 'y':
@@ -132,6 +145,7 @@ const moe: Component<MoEConfig> = {
       case 'shared_expert_output':
         return c.hiddenSize + c.sharedExpertIntermediateSize;
       case 'topk_weights':
+      case 'combine_weights':
         return router + k;
       default:
         return router;
@@ -143,8 +157,48 @@ const moe: Component<MoEConfig> = {
     { name: 'margins', mayBeInfinite: true }, { name: 'tokens_per_expert' },
     { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config).sharedExpertIntermediateSize > 0 },
     { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config).sharedExpertGate },
+    ...routingVariantDeclarations(false),
   ],
 };
+
+/** The outputs of `routingVariantOutputs`, declared for verify (each present when its variant is set). */
+function routingVariantDeclarations(withTokensPerExpert: boolean): ComponentOutput<MoEConfig>[] {
+  const grouped = (config: MoEConfig) => resolveMoEConfig(config).router.groups !== undefined;
+  const capacity = (config: MoEConfig) => resolveMoEConfig(config).router.capacity !== undefined;
+  return [
+    { name: 'group_scores', when: grouped }, { name: 'chosen_groups', when: grouped }, { name: 'group_margins', when: grouped, mayBeInfinite: true },
+    ...['expert_capacity', 'kept_mask', 'position_in_expert', 'combine_weights'].map((name) => ({ name, when: capacity })),
+    { name: 'drop_margins', when: capacity, mayBeInfinite: true }, { name: 'tokens_per_expert_before_drop', when: capacity },
+    ...(withTokensPerExpert ? [{ name: 'tokens_per_expert', when: capacity }] : []),
+  ];
+}
+
+/**
+ * The outputs of the routing variants, present only when the config sets them (so cases without
+ * them keep their files): group-limited selection (group_scores [T, G], chosen_groups [T, topkGroup],
+ * group_margins [T]) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
+ * combine_weights [T, k], drop_margins [T, k], tokens_per_expert_before_drop [N], and for the router
+ * alone tokens_per_expert [N] after dropping).
+ */
+function routingVariantOutputs(out: RouterOutput): TensorMap {
+  const outputs: TensorMap = {};
+  if (out.groups !== undefined) {
+    outputs.group_scores = out.groups.groupScores;
+    outputs.chosen_groups = out.groups.chosenGroups;
+    outputs.group_margins = out.groups.groupMargins;
+  }
+  if (out.capacity !== undefined) {
+    const c = out.capacity;
+    outputs.expert_capacity = intTensor([c.capacity], [1]);
+    outputs.kept_mask = c.keptMask;
+    outputs.position_in_expert = c.positionInExpert;
+    outputs.combine_weights = c.combineWeights;
+    outputs.drop_margins = c.dropMargins;
+    outputs.tokens_per_expert_before_drop = c.tokensPerExpertBeforeDrop;
+    outputs.tokens_per_expert = c.tokensPerExpert;
+  }
+  return outputs;
+}
 
 const router: Component<MoEConfig> = {
   name: 'router',
@@ -153,15 +207,15 @@ const router: Component<MoEConfig> = {
   configToJson: (config) => moeConfigToHuggingFace(config),
   run(config, inputs, params, routingOverride) {
     const c = resolveMoEConfig(config);
-    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, routingOverride);
-    return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins };
+    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
+    return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
   reductionLength(config, output) {
     const c = resolveMoEConfig(config);
-    return c.hiddenSize + c.numExperts + (output === 'topk_weights' ? c.topK : 0);
+    return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
-  outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }],
+  outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }, ...routingVariantDeclarations(true)],
 };
 
 interface TopKConfig { k: number }
@@ -186,7 +240,7 @@ const topk: Component<TopKConfig> = {
   outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
-interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: 'swiglu' | FFNActivation }
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: ExpertKind }
 const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
@@ -196,7 +250,7 @@ const expert: Component<ExpertConfig> = {
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
-      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', ['swiglu', 'relu', 'gelu', 'gelu-tanh'] as const),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS),
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
@@ -249,9 +303,92 @@ const activation: Component<Record<string, never>> = {
   outputs: [{ name: 'sigmoid' }, { name: 'silu' }, { name: 'relu' }, { name: 'gelu' }, { name: 'gelu_tanh' }],
 };
 
+/** A loss of src/losses and its options without the tensors (those are inputs). */
+type LossesConfig =
+  | { loss: 'load-balancing'; options: Omit<LoadBalancingOptions, 'attentionMask' | 'globalTokensPerExpert'> }
+  | { loss: 'z-loss'; options: Omit<ZLossOptions, 'tokenMask'> }
+  | { loss: 'importance'; options: Omit<ImportanceOptions, 'topkIndices'> }
+  | { loss: 'expert-bias-update'; options: { updateRate: number } };
+
+const losses: Component<LossesConfig> = {
+  name: 'losses',
+  summary: 'balancing losses (load balancing by source, z-loss, importance) with grad_logits; the expert-bias update',
+  parseConfig(json) {
+    const o = objectConfig(json);
+    const loss = checkOneOf('config.loss', o.loss, ['load-balancing', 'z-loss', 'importance', 'expert-bias-update'] as const);
+    return { loss, options: objectConfig(o.options ?? {}) } as LossesConfig;
+  },
+  configToJson: (config) => ({ loss: config.loss, options: config.options }),
+  run(config, inputs): TensorMap {
+    const optional = (name: string) => inputs[name];
+    if (config.loss === 'expert-bias-update') {
+      const counts = optional('tokens_per_expert');
+      if (counts === undefined) throw new MoEOracleError('inputs.tokens_per_expert', 'an int32 or float32 tensor [N]', 'no such tensor');
+      return { updated_expert_bias: updateExpertBias(input(inputs, 'expert_bias'), counts, config.options.updateRate) };
+    }
+    const logits = input(inputs, 'logits');
+    const indices = optional('topk_indices') as IntTensor | undefined;
+    let result;
+    if (config.loss === 'load-balancing') {
+      if (indices === undefined) throw new MoEOracleError('inputs.topk_indices', 'an int32 tensor [T, k]', 'no such tensor');
+      const globalCounts = optional('global_tokens_per_expert') as Tensor | undefined;
+      result = loadBalancingLoss(logits, indices, { ...config.options, attentionMask: optional('attention_mask') as IntTensor | undefined, globalTokensPerExpert: globalCounts });
+    } else if (config.loss === 'z-loss') {
+      result = routerZLoss(logits, { ...config.options, tokenMask: optional('token_mask') as IntTensor | undefined });
+    } else {
+      result = importanceLoss(logits, { ...config.options, topkIndices: indices });
+    }
+    return { loss: tensor([result.loss], [1]), grad_logits: result.gradLogits };
+  },
+  // The config does not carry T and N: the loss sums T·N score terms (≤ 1024 in the golden cases), each
+  // gradient element a softmax row and a count over the tokens (≤ 64).
+  reductionLength(_config, output) {
+    return output === 'loss' ? 1024 : 64;
+  },
+  outputs: [
+    { name: 'loss', when: (config) => config.loss !== 'expert-bias-update' },
+    { name: 'grad_logits', when: (config) => config.loss !== 'expert-bias-update' },
+    { name: 'updated_expert_bias', when: (config) => config.loss === 'expert-bias-update' },
+  ],
+};
+
+const routerBackwardComponent: Component<MoEConfig> = {
+  name: 'router-backward',
+  summary: "the router's backward: dL/d(topk weights) to logits, gate.weight and x",
+  parseConfig: parseMoEConfig,
+  configToJson: (config) => moeConfigToHuggingFace(config),
+  run(config, inputs, params, routingOverride) {
+    const c = resolveMoEConfig(config);
+    const x = input(inputs, 'x');
+    const routerParams = routerParamsOf(params, c);
+    const out = route(x, routerParams, c.router, { routingOverride });
+    const { gradLogits } = routerBackward(out.logits, out.topkIndices, input(inputs, 'grad_topk_weights'), c.router);
+    const { gradX, gradWeight, gradBias } = routerLinearBackward(x, routerParams.weight, gradLogits);
+    const outputs: TensorMap = {
+      logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins,
+      grad_logits: gradLogits, grad_gate_weight: gradWeight, grad_x: gradX,
+    };
+    if (routerParams.bias !== undefined) outputs.grad_gate_bias = gradBias;
+    return outputs;
+  },
+  reductionLength(config, output) {
+    const c = resolveMoEConfig(config);
+    const router = c.hiddenSize + c.numExperts;
+    if (output === 'grad_gate_weight' || output === 'grad_gate_bias') return router + c.router.topK + 64; // sums over the T ≤ 64 tokens of the golden cases
+    if (output === 'grad_x') return router + c.router.topK + c.numExperts;
+    return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
+  },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  outputs: [
+    { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
+    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config).router.bias },
+    { name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true },
+  ],
+};
+
 /** Every component, by name. */
 export const COMPONENTS: Record<ComponentName, Component<any>> = {
-  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation,
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent,
 };
 
 /** Looks a component up by name. */

@@ -1,3 +1,4 @@
+// Internal barrel of the folder; the public API is src/index.ts.
 export * from './safetensors.js';
 export * from './tolerance.js';
 export * from './compare.js';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { MoEOracleError } from '../tensor/errors.js';
-import { buildCase, caseBytes, LIBRARY_VERSION, NUMERIC_SEMANTICS_VERSION, type GoldenCase } from './case.js';
+import { buildCase, caseBytes, NUMERIC_SEMANTICS_VERSION, type GoldenCase } from './case.js';
 import { GOLDEN_CASES } from './cases/index.js';
 import { TEMPORARY_FILE_PATTERN, writeFileAtomically } from './safetensors.js';
 
@@ -45,7 +45,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 function indexText(entries: IndexEntry[]): string {
   const sorted = [...entries].sort((a, b) => (a.case < b.case ? -1 : a.case > b.case ? 1 : 0));
-  return JSON.stringify({ library_version: LIBRARY_VERSION, numeric_semantics_version: NUMERIC_SEMANTICS_VERSION, cases: sorted }, null, 2) + '\n';
+  return JSON.stringify({ numeric_semantics_version: NUMERIC_SEMANTICS_VERSION, cases: sorted }, null, 2) + '\n';
 }
 
 function entryFor(goldenCase: GoldenCase, bytes: Uint8Array): IndexEntry {

@@ -6,9 +6,10 @@
  *                           tokensPerExpert [N] = number of such slots
  *
  * A "slot" is one (token, rank) pair; the expert's output row for slot t·k + j is later weighted by
- * topkWeights[t, j] in the combine.
+ * topkWeights[t, j] in the combine. The kernels `gatherRows`, `scatterRows` and `combine` (src/backends)
+ * move the rows; this file only decides which rows go where.
  */
-import { intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { intTensor, type IntTensor } from '../tensor/tensor.js';
 
 /** Slots grouped by expert. */
 export interface Dispatch {
@@ -18,35 +19,26 @@ export interface Dispatch {
   slotsOfExpert: Int32Array[];
 }
 
-/** Groups the slots of `topkIndices` [T, k] by expert. Indices must already be checked. */
-export function dispatchByExpert(topkIndices: IntTensor, numExperts: number): Dispatch {
+/**
+ * Groups the slots of `topkIndices` [T, k] by expert. Indices must already be checked. With
+ * `keptMask` [T, k] (capacity, src/router/capacity.ts), dropped slots (0) go to no expert.
+ */
+export function dispatchByExpert(topkIndices: IntTensor, numExperts: number, keptMask?: IntTensor): Dispatch {
   const slots = topkIndices.data;
+  const kept = keptMask?.data;
   const counts = new Int32Array(numExperts);
-  for (let s = 0; s < slots.length; s++) counts[slots[s]]++;
+  for (let s = 0; s < slots.length; s++) if (kept === undefined || kept[s]) counts[slots[s]]++;
   const slotsOfExpert = Array.from(counts, (count) => new Int32Array(count));
   const filled = new Int32Array(numExperts);
   for (let s = 0; s < slots.length; s++) {
+    if (kept !== undefined && !kept[s]) continue;
     const e = slots[s];
     slotsOfExpert[e][filled[e]++] = s;
   }
   return { tokensPerExpert: intTensor(counts, [numExperts]), slotsOfExpert };
 }
 
-/** Gathers the input rows of the given slots: x [T, H] → [slots.length, H] (row of slot s = token ⌊s/k⌋). */
-export function gatherTokens(x: Tensor, slots: Int32Array, k: number): Tensor {
-  const hidden = x.shape[1];
-  const batch = new Float32Array(slots.length * hidden);
-  for (let r = 0; r < slots.length; r++) {
-    const token = Math.floor(slots[r] / k);
-    batch.set(x.data.subarray(token * hidden, (token + 1) * hidden), r * hidden);
-  }
-  return tensor(batch, [slots.length, hidden]);
-}
-
-/** Writes an expert's output rows back to their slots: slotOutputs [T·k, H]. */
-export function scatterToSlots(expertOutput: Tensor, slots: Int32Array, slotOutputs: Float32Array): void {
-  const hidden = expertOutput.shape[1];
-  for (let r = 0; r < slots.length; r++) {
-    slotOutputs.set(expertOutput.data.subarray(r * hidden, (r + 1) * hidden), slots[r] * hidden);
-  }
+/** The token (input row) of each slot: slot s = t·k + j belongs to token t = ⌊s/k⌋. */
+export function tokenRowsOfSlots(slots: Int32Array, k: number): Int32Array {
+  return Int32Array.from(slots, (slot) => Math.floor(slot / k));
 }

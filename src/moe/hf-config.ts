@@ -14,6 +14,7 @@
  * this layer yet, so such a config is rejected rather than silently routed without groups.
  */
 import { MoEOracleError, describe } from '../tensor/errors.js';
+import type { RouterConfig } from '../router/router.js';
 import { resolveMoEConfig, type MoEConfig } from './config.js';
 
 type HFConfig = Record<string, unknown>;
@@ -48,13 +49,13 @@ export function moeConfigFromHuggingFace(hf: HFConfig): MoEConfig {
   let config: MoEConfig;
   switch (modelType) {
     case 'mixtral':
-      config = { ...base, numExperts: requireKey(hf, 'num_local_experts'), topK: requireKey(hf, 'num_experts_per_tok'), expertIntermediateSize: requireKey(hf, 'intermediate_size'), normalization: 'sum', naming: 'mixtral' };
+      config = { ...base, numExperts: requireKey(hf, 'num_local_experts'), expertIntermediateSize: requireKey(hf, 'intermediate_size'), router: { topK: requireKey(hf, 'num_experts_per_tok'), normalization: 'sum' }, naming: 'mixtral' };
       break;
     case 'qwen2_moe': {
       const shared = typeof hf.shared_expert_intermediate_size === 'number' ? hf.shared_expert_intermediate_size : 0;
       config = {
-        ...base, numExperts: requireKey(hf, 'num_experts'), topK: requireKey(hf, 'num_experts_per_tok'), expertIntermediateSize: requireKey(hf, 'moe_intermediate_size'),
-        normalization: optionalBoolean(hf, 'norm_topk_prob', false) ? 'sum' : 'none',
+        ...base, numExperts: requireKey(hf, 'num_experts'), expertIntermediateSize: requireKey(hf, 'moe_intermediate_size'),
+        router: { topK: requireKey(hf, 'num_experts_per_tok'), normalization: optionalBoolean(hf, 'norm_topk_prob', false) ? 'sum' : 'none' },
         sharedExpertIntermediateSize: shared, sharedExpertGate: shared > 0, naming: 'qwen2-moe',
       };
       break;
@@ -62,9 +63,9 @@ export function moeConfigFromHuggingFace(hf: HFConfig): MoEConfig {
     case 'qwen3_moe':
     case 'olmoe':
       config = {
-        ...base, numExperts: requireKey(hf, 'num_experts'), topK: requireKey(hf, 'num_experts_per_tok'),
+        ...base, numExperts: requireKey(hf, 'num_experts'),
         expertIntermediateSize: requireKey(hf, modelType === 'olmoe' ? 'intermediate_size' : 'moe_intermediate_size'),
-        normalization: optionalBoolean(hf, 'norm_topk_prob', modelType === 'qwen3_moe') ? 'sum' : 'none', naming: 'qwen2-moe',
+        router: { topK: requireKey(hf, 'num_experts_per_tok'), normalization: optionalBoolean(hf, 'norm_topk_prob', modelType === 'qwen3_moe') ? 'sum' : 'none' }, naming: 'qwen2-moe',
       };
       break;
     case 'deepseek_v2':
@@ -77,18 +78,21 @@ export function moeConfigFromHuggingFace(hf: HFConfig): MoEConfig {
       const expertSize = requireKey(hf, 'moe_intermediate_size');
       const sharedCount = typeof hf.n_shared_experts === 'number' ? hf.n_shared_experts : 0;
       const v3 = modelType === 'deepseek_v3';
-      const scoring = (hf.scoring_func ?? (v3 ? 'sigmoid' : 'softmax')) as MoEConfig['scoring'];
+      const scoring = (hf.scoring_func ?? (v3 ? 'sigmoid' : 'softmax')) as RouterConfig['scoring'];
       config = {
-        ...base, numExperts: requireKey(hf, 'n_routed_experts'), topK: requireKey(hf, 'num_experts_per_tok'), expertIntermediateSize: expertSize,
-        scoring, normalization: optionalBoolean(hf, 'norm_topk_prob', v3) ? 'sum' : 'none',
-        normalizationEpsilon: v3 ? 1e-20 : 0,
-        routedScalingFactor: typeof hf.routed_scaling_factor === 'number' ? hf.routed_scaling_factor : 1,
-        scoreCorrectionBias: v3, sharedExpertIntermediateSize: sharedCount * expertSize, naming: 'deepseek',
+        ...base, numExperts: requireKey(hf, 'n_routed_experts'), expertIntermediateSize: expertSize,
+        router: {
+          topK: requireKey(hf, 'num_experts_per_tok'), scoring, normalization: optionalBoolean(hf, 'norm_topk_prob', v3) ? 'sum' : 'none',
+          normalizationEpsilon: v3 ? 1e-20 : 0,
+          routedScalingFactor: typeof hf.routed_scaling_factor === 'number' ? hf.routed_scaling_factor : 1,
+          scoreCorrectionBias: v3,
+        },
+        sharedExpertIntermediateSize: sharedCount * expertSize, naming: 'deepseek',
       };
       break;
     }
     case 'switch_transformers':
-      config = { hiddenSize: requireKey(hf, 'd_model'), numExperts: requireKey(hf, 'num_experts'), topK: 1, expertIntermediateSize: requireKey(hf, 'd_ff'), expertKind: 'relu', normalization: 'none', naming: 'switch' };
+      config = { hiddenSize: requireKey(hf, 'd_model'), numExperts: requireKey(hf, 'num_experts'), expertIntermediateSize: requireKey(hf, 'd_ff'), router: { topK: 1, normalization: 'none' }, expertKind: 'relu', naming: 'switch' };
       break;
     default:
       throw new MoEOracleError('config.model_type', `one of ${MOE_MODEL_TYPES.join(', ')} (or a "moe_oracle" config)`, describe(modelType));
@@ -103,7 +107,7 @@ export function moeConfigFromHuggingFace(hf: HFConfig): MoEConfig {
  */
 export function moeConfigToHuggingFace(config: MoEConfig): HFConfig {
   const c = resolveMoEConfig(config);
-  const common: HFConfig = { hidden_size: c.hiddenSize, num_experts_per_tok: c.topK };
+  const common: HFConfig = { hidden_size: c.hiddenSize, num_experts_per_tok: c.router.topK };
   let hf: HFConfig;
   switch (c.naming) {
     case 'mixtral':
@@ -112,14 +116,14 @@ export function moeConfigToHuggingFace(config: MoEConfig): HFConfig {
     case 'qwen2-moe':
       hf = {
         model_type: 'qwen2_moe', ...common, num_experts: c.numExperts, moe_intermediate_size: c.expertIntermediateSize,
-        shared_expert_intermediate_size: c.sharedExpertIntermediateSize, norm_topk_prob: c.normalization === 'sum',
+        shared_expert_intermediate_size: c.sharedExpertIntermediateSize, norm_topk_prob: c.router.normalization === 'sum',
       };
       break;
     case 'deepseek':
       hf = {
-        model_type: c.scoring === 'sigmoid' ? 'deepseek_v3' : 'deepseek_v2', ...common, n_routed_experts: c.numExperts,
+        model_type: c.router.scoring === 'sigmoid' ? 'deepseek_v3' : 'deepseek_v2', ...common, n_routed_experts: c.numExperts,
         moe_intermediate_size: c.expertIntermediateSize, n_shared_experts: c.sharedExpertIntermediateSize / c.expertIntermediateSize,
-        scoring_func: c.scoring, norm_topk_prob: c.normalization === 'sum', routed_scaling_factor: c.routedScalingFactor, n_group: 1, topk_group: 1,
+        scoring_func: c.router.scoring, norm_topk_prob: c.router.normalization === 'sum', routed_scaling_factor: c.router.routedScalingFactor, n_group: 1, topk_group: 1,
       };
       break;
     case 'switch':

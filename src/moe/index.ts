@@ -1,3 +1,4 @@
+// Internal barrel of the folder; the public API is src/index.ts.
 export * from './config.js';
 export * from './names.js';
 export * from './params.js';

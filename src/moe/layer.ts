@@ -18,28 +18,26 @@
  * the activation dtype; Megatron uses an unordered scatter-add.)
  *
  *   x [T, H]  →  output [T, H], plus the router's outputs and tokensPerExpert [N]
+ *
+ * Stages (src/backends/kernels.ts says why): the router's scores on the backend → selection on the
+ * CPU → experts and combine on the backend. `moeForward` joins them with `readSync`,
+ * `moeForwardAsync` with `await read`; both run the same stage functions below.
  */
-import { sigmoidScalar } from '../tensor/activations.js';
-import { linearUnchecked } from '../tensor/linear.js';
+import type { DeviceTensor, Kernels } from '../backends/kernels.js';
+import { backendOf, synchronousBackendOf } from '../backends/registry.js';
 import { MoEOracleError } from '../tensor/errors.js';
-import { checkFinite, checkShape, contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
-import { route, type RouterOutput, type RouterParams } from '../router/router.js';
-import { swiGLUUnchecked, type SwiGLUParams } from '../experts/swiglu.js';
-import { ffnUnchecked, type FFNActivation, type FFNParams } from '../experts/ffn.js';
+import { checkFinite, checkProducedFinite, checkShape, contiguous, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
+import { checkSelection } from '../router/topk.js';
+import { swiGLUOnDevice } from '../experts/swiglu.js';
+import { ffnOnDevice } from '../experts/ffn.js';
 import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from './config.js';
 import { moeParameterNames, type ExpertNames } from './names.js';
 import { requireParam, type StateDict } from './params.js';
-import { dispatchByExpert, gatherTokens, scatterToSlots } from './dispatch.js';
+import { dispatchByExpert, tokenRowsOfSlots } from './dispatch.js';
 
-/** Options of one forward pass. */
-export interface MoEForwardOptions {
-  /**
-   * [T, k] int32: use these experts instead of the router's choice (Megatron's router replay), e.g.
-   * to replay a backend's own routing. Weights are recomputed for these experts by the configured
-   * normalisation; `router.margins` still describes the router's own ranking.
-   */
-  routingOverride?: IntTensor;
-}
+/** Options of one forward pass: the backend, and a routing override (Megatron's router replay). */
+export type MoEForwardOptions = RouteOptions;
 
 /** Output of one forward pass. */
 export interface MoEOutput {
@@ -55,117 +53,183 @@ export interface MoEOutput {
   sharedExpertGate?: Tensor;
 }
 
-/** A runnable expert: its forward function on a batch [n, H] → [n, H]. */
-type ExpertRunner = (batch: Tensor) => Tensor;
+/** One expert's matrices, shape-checked; their values are checked when the expert first runs. */
+interface ExpertWeights {
+  names: ExpertNames;
+  /** SwiGLU gate projection (w1) or FFN input projection (wi), [I, H]. */
+  gate: Tensor;
+  /** SwiGLU up projection (w3), [I, H]; absent for the classic FFN. */
+  up?: Tensor;
+  /** Down / output projection, [H, I]. */
+  down: Tensor;
+}
+
+/** A layer call checked at the public boundary: everything the stages need. */
+interface CheckedLayer {
+  config: ResolvedMoEConfig;
+  /** The router's config for this call (dense mode: k = N, raw scores). */
+  routerConfig: ResolvedRouterConfig;
+  x: Tensor;
+  routerParams: RouterParams;
+  experts: ExpertWeights[];
+  shared?: { weights: ExpertWeights; gateWeight?: Tensor };
+  routingOverride?: IntTensor;
+}
 
 /**
  * Looks an expert's matrices up and checks their shapes now (a missing or misshapen expert is an
- * error even if no token picks it); their values are checked for NaN/Infinity on the expert's first
- * batch, so a forward pass reads only the weights of the experts that work (cost ∝ T·k, not N).
+ * error even if no token picks it); their values are checked for NaN/Infinity when the expert first
+ * runs, so a forward pass reads only the weights of the experts that work (cost ∝ T·k, not N).
  */
-function loadExpert(params: StateDict, names: ExpertNames, config: ResolvedMoEConfig, intermediate: number): ExpertRunner {
+function loadExpert(params: StateDict, names: ExpertNames, config: ResolvedMoEConfig, intermediate: number): ExpertWeights {
   const H = config.hiddenSize;
   const hint = ` (naming scheme '${config.naming}'; set config.naming to match your state dict)`;
-  const gate = contiguous(requireParam(params, names.gate, [intermediate, H], hint));
-  const down = contiguous(requireParam(params, names.down, [H, intermediate], hint));
-  const up = config.expertKind === 'swiglu' ? contiguous(requireParam(params, names.up!, [intermediate, H], hint)) : undefined;
-  let checked = false;
-  const checkValuesOnce = () => {
-    if (checked) return;
-    for (const [name, matrix] of [[names.gate, gate], [names.down, down], [names.up, up]] as const) {
-      if (name !== undefined && matrix !== undefined) checkFinite(`params["${name}"]`, matrix);
-    }
-    checked = true;
+  return {
+    names,
+    gate: contiguous(requireParam(params, names.gate, [intermediate, H], hint)),
+    up: config.expertKind === 'swiglu' ? contiguous(requireParam(params, names.up!, [intermediate, H], hint)) : undefined,
+    down: contiguous(requireParam(params, names.down, [H, intermediate], hint)),
   };
-  if (up !== undefined) {
-    const swiglu: SwiGLUParams = { w1: gate, w3: up, w2: down };
-    return (batch) => (checkValuesOnce(), swiGLUUnchecked(batch, swiglu));
-  }
-  const ffnParams: FFNParams = { wi: gate, wo: down };
-  const activation = config.expertKind as FFNActivation;
-  return (batch) => (checkValuesOnce(), ffnUnchecked(batch, ffnParams, activation));
 }
 
 /** The router's parameters of a layer, looked up by their names and checked. */
-export function routerParamsOf(params: StateDict, config: ResolvedMoEConfig): RouterParams {
+export function routerParamsOf(params: StateDict, config: Pick<ResolvedMoEConfig, 'hiddenSize' | 'numExperts' | 'router' | 'naming'>): RouterParams {
   const names = moeParameterNames(config);
   const { hiddenSize: H, numExperts: N } = config;
-  return {
-    weight: requireParam(params, names.routerWeight, [N, H]),
-    bias: config.routerBias ? requireParam(params, names.routerBias, [N]) : undefined,
-    scoreCorrectionBias: config.scoreCorrectionBias ? requireParam(params, names.scoreCorrectionBias, [N]) : undefined,
-  };
+  const routerParams: RouterParams = { weight: requireParam(params, names.routerWeight, [N, H]) };
+  if (config.router.bias) routerParams.bias = requireParam(params, names.routerBias, [N]);
+  if (config.router.scoreCorrectionBias) routerParams.scoreCorrectionBias = requireParam(params, names.scoreCorrectionBias, [N]);
+  for (const [name, value] of [[names.routerWeight, routerParams.weight], [names.routerBias, routerParams.bias], [names.scoreCorrectionBias, routerParams.scoreCorrectionBias]] as const) {
+    if (value !== undefined) checkFinite(`params["${name}"]`, value);
+  }
+  return routerParams;
 }
 
-/** Runs the MoE layer on x [T, H]. */
-export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
+/** Validates a layer call once; the stages below run unchecked. */
+function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions): CheckedLayer {
   const resolved = resolveMoEConfig(config);
   const names = moeParameterNames(resolved);
   const { hiddenSize: H, numExperts: N } = resolved;
   checkShape('x', x, ['T', H]);
   checkFinite('x', x);
   const input = contiguous(x);
-  const T = input.shape[0];
-
-  // 1. Route. Dense mode: every expert, weighted by its raw score, in rank order.
   const dense = resolved.mode === 'dense';
   if (dense && options.routingOverride !== undefined) {
-    throw new MoEOracleError('routingOverride', "no override in dense mode (every expert runs)", 'an override');
+    throw new MoEOracleError('routingOverride', 'no override in dense mode (every expert runs)', 'an override');
   }
-  const routerParams = routerParamsOf(params, resolved);
-  const routerOptions = dense
-    ? { ...resolved.router, topK: N, normalization: 'none' as const, routedScalingFactor: 1 }
-    : resolved.router;
-  const router = route(input, routerParams, routerOptions, options.routingOverride);
-  const k = routerOptions.topK;
-
-  // 2. Dispatch and run each expert once on its batch of tokens.
-  const experts = Array.from({ length: N }, (_, e) => loadExpert(params, names.expert(e), resolved, resolved.expertIntermediateSize));
-  const { tokensPerExpert, slotsOfExpert } = dispatchByExpert(router.topkIndices, N);
-  const slotOutputs = new Float32Array(T * k * H);
-  for (let e = 0; e < N; e++) {
-    const slots = slotsOfExpert[e];
-    if (slots.length > 0) scatterToSlots(experts[e](gatherTokens(input, slots, k)), slots, slotOutputs);
+  for (const variant of ['groups', 'capacity'] as const) {
+    if (dense && resolved.router[variant] !== undefined) throw new MoEOracleError(`config.router.${variant}`, "none in dense mode (every expert runs on every token)", 'a setting');
   }
-
-  // 3. Shared expert on every token, with its optional sigmoid gate g_t (1 without a gate).
-  let sharedExpertOutput: Tensor | undefined;
-  let sharedGate: Tensor | undefined;
+  // Dense mode: every expert, weighted by its raw score, in rank order.
+  const routerConfig: ResolvedRouterConfig = dense ? { ...resolved.router, topK: N, normalization: 'none', routedScalingFactor: 1 } : resolved.router;
+  if (options.routingOverride !== undefined) checkSelection('routing override', options.routingOverride, input.shape[0], routerConfig.topK, N);
+  const layer: CheckedLayer = {
+    config: resolved,
+    routerConfig,
+    x: input,
+    routerParams: routerParamsOf(params, resolved),
+    experts: Array.from({ length: N }, (_, e) => loadExpert(params, names.expert(e), resolved, resolved.expertIntermediateSize)),
+    routingOverride: options.routingOverride,
+  };
   if (resolved.sharedExpertIntermediateSize > 0) {
-    sharedExpertOutput = loadExpert(params, names.sharedExpert, resolved, resolved.sharedExpertIntermediateSize)(input);
-    const gate = new Float32Array(T).fill(1);
+    layer.shared = { weights: loadExpert(params, names.sharedExpert, resolved, resolved.sharedExpertIntermediateSize) };
     if (resolved.sharedExpertGate) {
-      const gateWeight = contiguous(requireParam(params, names.sharedExpertGate, [1, H]));
-      checkFinite(`params["${names.sharedExpertGate}"]`, gateWeight);
-      const gateLogits = linearUnchecked(input, gateWeight);
-      for (let t = 0; t < T; t++) gate[t] = sigmoidScalar(gateLogits.data[t]);
+      layer.shared.gateWeight = contiguous(requireParam(params, names.sharedExpertGate, [1, H]));
+      checkFinite(`params["${names.sharedExpertGate}"]`, layer.shared.gateWeight);
     }
-    sharedGate = tensor(gate, [T]);
   }
+  return layer;
+}
 
-  // 4. Combine.
-  const result: MoEOutput = { output: combine(router.topkWeights, slotOutputs, sharedExpertOutput, sharedGate), router, tokensPerExpert };
-  if (sharedExpertOutput !== undefined) result.sharedExpertOutput = sharedExpertOutput;
-  if (resolved.sharedExpertGate) result.sharedExpertGate = sharedGate;
-  return result;
+/** Runs one expert on the backend: x [n, H] on the device → [n, H]. Checks its weights' values first. */
+function expertOnDevice(kernels: Kernels, x: DeviceTensor, weights: ExpertWeights, layer: CheckedLayer): DeviceTensor {
+  for (const [name, matrix] of [[weights.names.gate, weights.gate], [weights.names.down, weights.down], [weights.names.up, weights.up]] as const) {
+    if (name !== undefined && matrix !== undefined) checkFinite(`params["${name}"]`, matrix);
+  }
+  const [gate, down] = [kernels.upload(weights.gate), kernels.upload(weights.down)];
+  if (weights.up !== undefined) return swiGLUOnDevice(kernels, x, { w1: gate, w3: kernels.upload(weights.up), w2: down });
+  return ffnOnDevice(kernels, x, { wi: gate, wo: down }, layer.config.expertKind as Exclude<typeof layer.config.expertKind, 'swiglu'>);
+}
+
+/** The device tensors the expert stage produces. */
+interface ExpertStageOutput {
+  output: DeviceTensor;
+  shared?: { output: DeviceTensor; gate: DeviceTensor };
+  tokensPerExpert: IntTensor;
 }
 
 /**
- * y[t, h] = Σ_j weights[t, j] · slotOutputs[t·k + j, h]  (+ sharedGate[t] · shared[t, h]),
- * summed in that order in float64 and rounded to float32 once.
+ * Stage 3, on the backend: dispatch each expert's tokens, run each expert once on its batch, run the
+ * shared expert and its gate, and combine.
  */
-export function combine(weights: Tensor, slotOutputs: Float32Array, shared?: Tensor, sharedGate?: Tensor): Tensor {
-  const [T, k] = weights.shape;
-  const H = slotOutputs.length / (T * k);
-  const output = new Float32Array(T * H);
-  const w = weights.data;
-  for (let t = 0; t < T; t++) {
-    for (let h = 0; h < H; h++) {
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += w[t * k + j] * slotOutputs[(t * k + j) * H + h];
-      if (shared !== undefined && sharedGate !== undefined) sum += sharedGate.data[t] * shared.data[t * H + h];
-      output[t * H + h] = sum;
-    }
+function expertStage(kernels: Kernels, layer: CheckedLayer, x: DeviceTensor, router: RouterOutput): ExpertStageOutput {
+  const { hiddenSize: H, numExperts: N } = layer.config;
+  const [T, k] = router.topkIndices.shape;
+  const capacity = router.capacity;
+  const { tokensPerExpert, slotsOfExpert } = dispatchByExpert(router.topkIndices, N, capacity?.keptMask);
+  const parts = [];
+  for (let e = 0; e < N; e++) {
+    const slots = slotsOfExpert[e];
+    if (slots.length === 0) continue;
+    const batch = kernels.gatherRows(x, tokenRowsOfSlots(slots, k));
+    parts.push({ values: expertOnDevice(kernels, batch, layer.experts[e], layer), rows: slots });
   }
-  return tensor(output, [T, H]);
+  // Hugging Face Switch's pass-through: a dropped slot's row is the token's own input (its weight, the
+  // top-1 probability, stays), so the token comes out as p·x. Under 'zero' a dropped row stays 0 and
+  // its combine weight is 0.
+  if (capacity !== undefined && capacity.dropped.length > 0 && layer.routerConfig.capacity?.dropped === 'pass-through') {
+    const droppedSlots = Int32Array.from(capacity.dropped, (d) => d.token * k + d.slot);
+    parts.push({ values: kernels.gatherRows(x, tokenRowsOfSlots(droppedSlots, k)), rows: droppedSlots });
+  }
+  const slotOutputs = kernels.scatterRows(parts, T * k, H);
+
+  // The shared expert on every token, with its optional sigmoid gate g_t (1 without a gate).
+  let shared: ExpertStageOutput['shared'];
+  if (layer.shared !== undefined) {
+    const output = expertOnDevice(kernels, x, layer.shared.weights, layer);
+    const gate =
+      layer.shared.gateWeight === undefined
+        ? kernels.upload(tensor(new Float32Array(T).fill(1), [T, 1]))
+        : kernels.activation(kernels.linear(x, kernels.upload(layer.shared.gateWeight)), 'sigmoid');
+    shared = { output, gate };
+  }
+  const output = kernels.combine(kernels.upload(capacity?.combineWeights ?? router.topkWeights), slotOutputs, shared);
+  return { output, shared, tokensPerExpert };
+}
+
+/** Assembles the output object from the tensors read back, checking none overflowed. */
+function assembleOutput(layer: CheckedLayer, router: RouterOutput, stage: ExpertStageOutput, output: Tensor, shared?: { output: Tensor; gate: Tensor }): MoEOutput {
+  checkProducedFinite('moe', 'y', output);
+  const result: MoEOutput = { output, router, tokensPerExpert: stage.tokensPerExpert };
+  if (shared !== undefined) {
+    checkProducedFinite('moe', 'shared_expert_output', shared.output);
+    result.sharedExpertOutput = shared.output;
+    if (layer.config.sharedExpertGate) result.sharedExpertGate = reshape(shared.gate, [shared.gate.shape[0]]);
+  }
+  return result;
+}
+
+/** Runs the MoE layer on x [T, H], on a synchronous backend (default `cpu`). */
+export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
+  const layer = checkLayerCall(x, params, config, options);
+  const kernels = synchronousBackendOf(options, 'moeForwardAsync');
+  const input = kernels.upload(layer.x);
+  const scores = routerScoresOnDevice(kernels, input, layer.routerParams, layer.routerConfig);
+  const router = selectExperts(kernels.readSync(scores.logits), kernels.readSync(scores.scores), layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
+  const stage = expertStage(kernels, layer, input, router);
+  const shared = stage.shared && { output: kernels.readSync(stage.shared.output), gate: kernels.readSync(stage.shared.gate) };
+  return assembleOutput(layer, router, stage, kernels.readSync(stage.output), shared);
+}
+
+/** `moeForward` on any backend, synchronous or asynchronous: the same stages, joined with `await`. */
+export async function moeForwardAsync(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): Promise<MoEOutput> {
+  const layer = checkLayerCall(x, params, config, options);
+  const kernels = backendOf(options);
+  const input = kernels.upload(layer.x);
+  const scores = routerScoresOnDevice(kernels, input, layer.routerParams, layer.routerConfig);
+  const [logits, routerScores] = await Promise.all([kernels.read(scores.logits), kernels.read(scores.scores)]);
+  const router = selectExperts(logits, routerScores, layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
+  const stage = expertStage(kernels, layer, input, router);
+  const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };
+  return assembleOutput(layer, router, stage, await kernels.read(stage.output), shared);
 }

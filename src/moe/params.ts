@@ -39,8 +39,8 @@ export function moeParameterShapes(config: MoEConfig): ParameterShape[] {
   const names = moeParameterNames(resolved);
   const { hiddenSize: H, numExperts: N, expertIntermediateSize: I } = resolved;
   const shapes: ParameterShape[] = [{ name: names.routerWeight, shape: [N, H] }];
-  if (resolved.routerBias) shapes.push({ name: names.routerBias, shape: [N] });
-  if (resolved.scoreCorrectionBias) shapes.push({ name: names.scoreCorrectionBias, shape: [N] });
+  if (resolved.router.bias) shapes.push({ name: names.routerBias, shape: [N] });
+  if (resolved.router.scoreCorrectionBias) shapes.push({ name: names.scoreCorrectionBias, shape: [N] });
   for (let e = 0; e < N; e++) shapes.push(...expertShapes(names.expert(e), H, I));
   if (resolved.sharedExpertIntermediateSize > 0) {
     shapes.push(...expertShapes(names.sharedExpert, H, resolved.sharedExpertIntermediateSize));

@@ -1,3 +1,4 @@
+// Internal barrel of the folder; the public API is src/index.ts.
 /**
  * Parameter, compute and memory calculators for dense and Mixture-of-Experts transformers, with
  * presets of published models. See README.md.

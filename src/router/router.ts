@@ -16,17 +16,21 @@
  *   'softmax-topk'  w_j = softmax(logits at chosen)_j gpt-oss, Megatron-LM default
  *   'pnorm'         w_j = s_j / (Σ_i |s_i|^p)^(1/p)    DBRX (`moe_normalize_expert_weights` = p)
  *
+ * Stages: logits and scores run on the chosen backend (kernels `linear`, `softmax` / `activation`);
+ * selection and weights run here on the CPU for every backend.
  * Numerics: logits come from `linear` (float64 dot products, rounded to float32); scores are float32;
  * weights are computed in float64 from the float32 scores (or logits) and rounded to float32 once.
  * Selection follows `topK`'s tie rule (descending, then lower expert index) and reports the margin
  * between the k-th and (k+1)-th selection score of each token.
  */
-import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError } from '../tensor/errors.js';
-import { linear } from '../tensor/linear.js';
-import { sigmoid } from '../tensor/activations.js';
-import { softmax, softmaxValues } from '../tensor/softmax.js';
-import { checkFinite, checkShape, contiguous, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
+import { softmaxValues } from '../tensor/softmax.js';
+import { checkFinite, checkProducedFinite, checkShape, contiguous, FLOAT32_MAX, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import type { DeviceTensor, Kernels } from '../backends/kernels.js';
+import { backendOf, synchronousBackendOf, type BackendOption } from '../backends/registry.js';
 import { checkSelection, topK } from './topk.js';
+import { applyCapacity, resolveCapacityConfig, type CapacityConfig, type CapacityOutput, type ResolvedCapacityConfig } from './capacity.js';
+import { limitToGroups, resolveGroupLimitedConfig, type GroupLimitedConfig, type GroupSelection } from './group-limited.js';
 
 /** How logits become per-expert scores. */
 export type Scoring = 'softmax' | 'sigmoid';
@@ -36,8 +40,11 @@ export type WeightNormalization = 'none' | 'sum' | 'softmax-topk' | 'pnorm';
 export const SCORINGS: readonly Scoring[] = ['softmax', 'sigmoid'];
 export const WEIGHT_NORMALIZATIONS: readonly WeightNormalization[] = ['none', 'sum', 'softmax-topk', 'pnorm'];
 
-/** Router options. Hugging Face config keys in brackets. */
-export interface RouterOptions {
+/**
+ * The router's configuration, nested in `MoEConfig.router` (and accepted alone by `route`).
+ * Hugging Face config keys in brackets.
+ */
+export interface RouterConfig {
   /** k, experts per token [num_experts_per_tok]. */
   topK: number;
   /** Default 'softmax' [scoring_func]. */
@@ -50,15 +57,23 @@ export interface RouterOptions {
   pnormP?: number;
   /** Multiplies the normalised weights; default 1 [routed_scaling_factor]. */
   routedScalingFactor?: number;
+  /** The router has a bias `gate.bias` (gpt-oss); default false. */
+  bias?: boolean;
+  /** The router has DeepSeek-V3's selection-only `gate.e_score_correction_bias`; default false. */
+  scoreCorrectionBias?: boolean;
+  /** Group-limited selection (DeepSeek-V2/V3, Megatron; group-limited.ts); default none [n_group, topk_group, topk_method]. */
+  groups?: GroupLimitedConfig;
+  /** Expert capacity and token dropping (capacity.ts); default none: every chosen slot is processed. */
+  capacity?: CapacityConfig;
 }
 
 /** Router parameters. */
 export interface RouterParams {
   /** [N, H] "gate.weight". */
   weight: Tensor;
-  /** [N] "gate.bias" (gpt-oss), optional. */
+  /** [N] "gate.bias" (gpt-oss), present exactly when `RouterConfig.bias`. */
   bias?: Tensor;
-  /** [N] "gate.e_score_correction_bias" (DeepSeek-V3), selection only, optional. */
+  /** [N] "gate.e_score_correction_bias" (DeepSeek-V3), selection only; present exactly when `RouterConfig.scoreCorrectionBias`. */
   scoreCorrectionBias?: Tensor;
 }
 
@@ -72,14 +87,24 @@ export interface RouterOutput {
   topkIndices: IntTensor;
   /** [T, k] combine weights of the chosen experts. */
   topkWeights: Tensor;
-  /** [T] k-th minus (k+1)-th selection score (+Infinity when k = N): small means near-tie. */
+  /**
+   * [T] k-th minus (k+1)-th selection score (+Infinity when k = N): small means near-tie. With groups,
+   * the smaller of that margin (among the kept groups) and the group margin.
+   */
   margins: Tensor;
+  /** Group-limited selection: group scores, kept groups, group margins (when `groups` is set). */
+  groups?: GroupSelection;
+  /** Capacity and drops (when `capacity` is set): the combine uses `capacity.combineWeights`. */
+  capacity?: CapacityOutput;
 }
 
-/** Router options with defaults filled in and every value checked. */
-export type ResolvedRouterOptions = Required<RouterOptions>;
+/** A router config with defaults filled in and every value checked; absent variants are null. */
+export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity'>> & {
+  groups?: GroupLimitedConfig;
+  capacity?: ResolvedCapacityConfig;
+};
 
-/** Router settings of published models (k is set separately). */
+/** Router settings of published models (k and the parameter flags are set separately). */
 export const ROUTER_PRESETS = {
   mixtral: { scoring: 'softmax', normalization: 'sum' },
   'qwen2-moe': { scoring: 'softmax', normalization: 'none' },
@@ -90,19 +115,31 @@ export const ROUTER_PRESETS = {
   'gpt-oss': { scoring: 'softmax', normalization: 'softmax-topk' },
   'deepseek-v2': { scoring: 'softmax', normalization: 'none' },
   'deepseek-v3': { scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 },
-} as const satisfies Record<string, Omit<RouterOptions, 'topK'>>;
+} as const satisfies Record<string, Omit<RouterConfig, 'topK'>>;
 
-/** Checks router options against the number of experts and fills in defaults. */
-export function resolveRouterOptions(options: RouterOptions, numExperts: number): ResolvedRouterOptions {
-  if (typeof options !== 'object' || options === null) throw new MoEOracleError('options', 'router options object', String(options));
-  const resolved: ResolvedRouterOptions = {
-    topK: checkInteger('topK', options.topK, 1, numExperts),
-    scoring: checkOneOf('scoring', options.scoring ?? 'softmax', SCORINGS),
-    normalization: checkOneOf('normalization', options.normalization ?? 'sum', WEIGHT_NORMALIZATIONS),
-    normalizationEpsilon: checkFiniteNumber('normalizationEpsilon', options.normalizationEpsilon ?? 0, 0),
-    pnormP: checkFiniteNumber('pnormP', options.pnormP ?? 1, Number.MIN_VALUE),
-    routedScalingFactor: checkFiniteNumber('routedScalingFactor', options.routedScalingFactor ?? 1),
+const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity'];
+
+/**
+ * Checks a router config against the number of experts and fills in defaults. `where` names the
+ * config in messages (`config.router` inside an MoE config).
+ */
+export function resolveRouterConfig(config: RouterConfig, numExperts: number, where = 'router'): ResolvedRouterConfig {
+  checkPlainObject(where, config, ROUTER_KEYS);
+  const resolved: ResolvedRouterConfig = {
+    topK: checkInteger(`${where}.topK`, config.topK, 1, numExperts),
+    scoring: checkOneOf(`${where}.scoring`, config.scoring ?? 'softmax', SCORINGS),
+    normalization: checkOneOf(`${where}.normalization`, config.normalization ?? 'sum', WEIGHT_NORMALIZATIONS),
+    normalizationEpsilon: checkFiniteNumber(`${where}.normalizationEpsilon`, config.normalizationEpsilon ?? 0, 0),
+    pnormP: checkFiniteNumber(`${where}.pnormP`, config.pnormP ?? 1, Number.MIN_VALUE),
+    routedScalingFactor: checkFiniteNumber(`${where}.routedScalingFactor`, config.routedScalingFactor ?? 1, -FLOAT32_MAX, FLOAT32_MAX),
+    bias: checkBoolean(`${where}.bias`, config.bias, false),
+    scoreCorrectionBias: checkBoolean(`${where}.scoreCorrectionBias`, config.scoreCorrectionBias, false),
   };
+  if (config.groups !== undefined) resolved.groups = resolveGroupLimitedConfig(config.groups, numExperts, resolved.topK, `${where}.groups`);
+  if (config.capacity !== undefined) resolved.capacity = resolveCapacityConfig(config.capacity, resolved.topK, resolved.routedScalingFactor, `${where}.capacity`);
+  if (resolved.scoreCorrectionBias && resolved.normalization === 'softmax-topk') {
+    throw new MoEOracleError(`${where}.normalization`, 'a score-based normalisation when a score-correction bias is used (the bias shifts scores, not logits)', "'softmax-topk'");
+  }
   return resolved;
 }
 
@@ -113,7 +150,7 @@ export function resolveRouterOptions(options: RouterOptions, numExperts: number)
 export function normalizeWeights(
   chosenScores: ArrayLike<number>,
   chosenLogits: ArrayLike<number>,
-  options: ResolvedRouterOptions,
+  options: ResolvedRouterConfig,
   token = 0,
 ): Float64Array {
   const k = chosenScores.length;
@@ -152,34 +189,78 @@ export function normalizeWeights(
   return weights;
 }
 
-/** Runs the router. x [T, H]; returns logits, scores, chosen experts, weights and margins. */
-export function route(x: Tensor, params: RouterParams, options: RouterOptions, selectionOverride?: IntTensor): RouterOutput {
+/** Options of one router call. */
+export interface RouteOptions extends BackendOption {
+  /**
+   * [T, k] int32: use these experts instead of the router's choice (Megatron's router replay), e.g. to
+   * replay a backend's own routing. Weights are recomputed for them; `margins` still describe the
+   * router's own ranking.
+   */
+  routingOverride?: IntTensor;
+}
+
+/** Checks one router call at the public boundary; returns the resolved config. */
+function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, routingOverride: IntTensor | undefined): ResolvedRouterConfig {
   checkShape('x', x, ['T', 'H']);
   const [tokens, hidden] = x.shape;
+  if (typeof params !== 'object' || params === null) throw new MoEOracleError('params', 'router parameters { weight, bias?, scoreCorrectionBias? }', String(params));
   checkShape('gate.weight', params.weight, ['N', hidden]);
   const numExperts = params.weight.shape[0];
-  const resolved = resolveRouterOptions(options, numExperts);
-  const k = resolved.topK;
-  if (params.scoreCorrectionBias !== undefined) {
-    checkShape('gate.e_score_correction_bias', params.scoreCorrectionBias, [numExperts]);
-    checkFinite('gate.e_score_correction_bias', params.scoreCorrectionBias);
-    if (resolved.normalization === 'softmax-topk') {
-      throw new MoEOracleError('normalization', "a score-based normalisation when a score-correction bias is given (the bias shifts scores, not logits)", "'softmax-topk'");
+  const resolved = resolveRouterConfig(config, numExperts);
+  const optional = [
+    ['bias', 'gate.bias', params.bias],
+    ['scoreCorrectionBias', 'gate.e_score_correction_bias', params.scoreCorrectionBias],
+  ] as const;
+  for (const [flag, name, value] of optional) {
+    if (resolved[flag] !== (value !== undefined)) {
+      throw new MoEOracleError(name, resolved[flag] ? `a [${numExperts}] tensor (router.${flag} is true)` : `no such parameter (router.${flag} is false)`, value === undefined ? 'none' : 'a tensor');
+    }
+    if (value !== undefined) {
+      checkShape(name, value, [numExperts]);
+      checkFinite(name, value);
     }
   }
+  checkFinite('x', x);
+  checkFinite('gate.weight', params.weight);
+  if (routingOverride !== undefined) checkSelection('routing override', routingOverride, tokens, resolved.topK, numExperts);
+  return resolved;
+}
 
-  const logits = linear(x, params.weight, params.bias, { x: 'x', weight: 'gate.weight', bias: 'gate.bias' });
-  const scores = resolved.scoring === 'softmax' ? softmax(logits) : sigmoid(logits);
+/**
+ * Stage 1, on the backend: logits = x·W_gᵀ (+ b) and their scores. x is already on the device.
+ * Returns device tensors [T, N].
+ */
+export function routerScoresOnDevice(kernels: Kernels, x: DeviceTensor, params: RouterParams, config: ResolvedRouterConfig): { logits: DeviceTensor; scores: DeviceTensor } {
+  const bias = params.bias === undefined ? undefined : kernels.upload(params.bias);
+  const logits = kernels.linear(x, kernels.upload(params.weight), bias);
+  const scores = config.scoring === 'softmax' ? kernels.softmax(logits) : kernels.activation(logits, 'sigmoid');
+  return { logits, scores };
+}
 
+/**
+ * Stage 2, on the CPU for every backend (it is the specification): top-k under the tie rule on the
+ * selection scores, then the weights. logits, scores [T, N] as read back from stage 1.
+ */
+export function selectExperts(
+  logits: Tensor,
+  scores: Tensor,
+  config: ResolvedRouterConfig,
+  scoreCorrectionBias: Tensor | undefined,
+  routingOverride: IntTensor | undefined,
+): RouterOutput {
+  checkProducedFinite('router', 'logits', logits);
+  const [tokens, numExperts] = logits.shape;
+  const k = config.topK;
   // Selection space: logits for 'softmax-topk', else scores (+ the selection-only bias).
-  let selection = resolved.normalization === 'softmax-topk' ? logits : scores;
-  if (params.scoreCorrectionBias !== undefined) selection = addRowVector(scores, params.scoreCorrectionBias);
-  const ranked = topK(selection, k, 'selection scores');
-  let topkIndices = ranked.indices;
-  if (selectionOverride !== undefined) {
-    checkSelection('routing override', selectionOverride, tokens, k, numExperts);
-    topkIndices = contiguous(selectionOverride);
+  let selection = config.normalization === 'softmax-topk' ? logits : scores;
+  if (scoreCorrectionBias !== undefined) selection = addRowVector(scores, scoreCorrectionBias);
+  // Group-limited selection: keep the best groups, mask the other experts with −Infinity.
+  const grouped = config.groups === undefined ? undefined : limitToGroups(selection, config.groups, k);
+  const ranked = topK(grouped === undefined ? selection : grouped.masked, k, 'selection scores');
+  if (grouped !== undefined) {
+    for (let t = 0; t < tokens; t++) ranked.margins.data[t] = Math.min(ranked.margins.data[t], grouped.groups.groupMargins.data[t]);
   }
+  const topkIndices = routingOverride === undefined ? ranked.indices : contiguous(routingOverride);
 
   const topkWeights = new Float32Array(tokens * k);
   const chosenScores = new Float64Array(k);
@@ -190,9 +271,31 @@ export function route(x: Tensor, params: RouterParams, options: RouterOptions, s
       chosenScores[j] = scores.data[t * numExperts + expert];
       chosenLogits[j] = logits.data[t * numExperts + expert];
     }
-    topkWeights.set(normalizeWeights(chosenScores, chosenLogits, resolved, t), t * k);
+    topkWeights.set(normalizeWeights(chosenScores, chosenLogits, config, t), t * k);
   }
-  return { logits, scores, topkIndices, topkWeights: tensor(topkWeights, [tokens, k]), margins: ranked.margins };
+  const weights = tensor(topkWeights, [tokens, k]);
+  checkProducedFinite('router', 'topk_weights', weights);
+  const output: RouterOutput = { logits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
+  if (grouped !== undefined) output.groups = grouped.groups;
+  if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity);
+  return output;
+}
+
+/** Runs the router. x [T, H]; returns logits, scores, chosen experts, weights and margins. */
+export function route(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): RouterOutput {
+  const resolved = checkRouterCall(x, params, config, options.routingOverride);
+  const kernels = synchronousBackendOf(options, 'routeAsync');
+  const device = routerScoresOnDevice(kernels, kernels.upload(x), params, resolved);
+  return selectExperts(kernels.readSync(device.logits), kernels.readSync(device.scores), resolved, params.scoreCorrectionBias, options.routingOverride);
+}
+
+/** `route` on any backend, synchronous or asynchronous (same result, bit for bit, on `cpu`). */
+export async function routeAsync(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): Promise<RouterOutput> {
+  const resolved = checkRouterCall(x, params, config, options.routingOverride);
+  const kernels = backendOf(options);
+  const device = routerScoresOnDevice(kernels, kernels.upload(x), params, resolved);
+  const [logits, scores] = await Promise.all([kernels.read(device.logits), kernels.read(device.scores)]);
+  return selectExperts(logits, scores, resolved, params.scoreCorrectionBias, options.routingOverride);
 }
 
 /** scores [T, N] + bias [N], rounded to float32 (as DeepSeek-V3 adds its fp32 bias). */

@@ -1,6 +1,6 @@
 /**
- * Element-wise activations. Each is computed in float64 from the float32 input and rounded to
- * float32 once.
+ * Element-wise activations as float64 scalar functions; the `activation` kernel (src/backends) applies
+ * them to float32 tensors and rounds each result to float32 once.
  *
  *   sigmoid(x)   = 1 / (1 + e^(−x))            (for x < 0 as e^x / (1 + e^x), which never overflows)
  *   silu(x)      = x · sigmoid(x)              (a.k.a. swish; the SwiGLU gate of Mixtral / DeepSeek / Qwen)
@@ -11,7 +11,6 @@
  * Transcendentals: Math.exp, Math.tanh (V8: fdlibm ports, faithful to float64), erf/erfc from ./erf.ts.
  */
 import { erfc } from './erf.js';
-import { checkFinite, checkTensor, contiguous, tensor, type Tensor } from './tensor.js';
 
 /** Scalar sigmoid in float64. */
 export function sigmoidScalar(x: number): number {
@@ -42,33 +41,16 @@ export function geluTanhScalar(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
-/** Applies a float64 scalar function to every element and rounds to float32: the shared loop. */
-export function mapElements(x: Tensor, fn: (value: number) => number, name = 'x'): Tensor {
-  checkTensor(name, x);
-  checkFinite(name, x);
-  const source = contiguous(x).data;
-  const out = new Float32Array(source.length);
-  for (let i = 0; i < source.length; i++) out[i] = fn(source[i]);
-  return tensor(out, x.shape);
-}
+/** The element-wise activations (the `activation` kernel of src/backends). */
+export type Activation = 'sigmoid' | 'silu' | 'relu' | 'gelu' | 'gelu-tanh';
 
-/** Element-wise sigmoid. Any shape. */
-export const sigmoid = (x: Tensor): Tensor => mapElements(x, sigmoidScalar);
-/** Element-wise SiLU. Any shape. */
-export const silu = (x: Tensor): Tensor => mapElements(x, siluScalar);
-/** Element-wise ReLU. Any shape. */
-export const relu = (x: Tensor): Tensor => mapElements(x, reluScalar);
-/** Element-wise exact GELU. Any shape. */
-export const gelu = (x: Tensor): Tensor => mapElements(x, geluScalar);
-/** Element-wise tanh-approximation GELU. Any shape. */
-export const geluTanh = (x: Tensor): Tensor => mapElements(x, geluTanhScalar);
-
-/** Activation names accepted by the classic FFN expert. */
-export type ActivationName = 'silu' | 'relu' | 'gelu' | 'gelu-tanh';
+export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'silu', 'relu', 'gelu', 'gelu-tanh'];
 
 /** The scalar function of an activation name. */
-export function activationScalar(name: ActivationName): (x: number) => number {
+export function activationScalar(name: Activation): (x: number) => number {
   switch (name) {
+    case 'sigmoid':
+      return sigmoidScalar;
     case 'silu':
       return siluScalar;
     case 'relu':

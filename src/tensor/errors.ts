@@ -63,3 +63,26 @@ export function checkOneOf<T extends string>(argument: string, value: unknown, c
   }
   return value as T;
 }
+
+/** Throws unless `value` is a boolean; `fallback` when undefined. */
+export function checkBoolean(argument: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new MoEOracleError(argument, 'true or false', describe(value));
+  return value;
+}
+
+/**
+ * Throws unless `value` is a plain object whose keys are all in `knownKeys` (an unknown key is
+ * usually a typo, or a key of another config shape). `movedKeys` maps a key that now lives
+ * elsewhere to its new place, for a message that says where it went.
+ */
+export function checkPlainObject(argument: string, value: unknown, knownKeys: readonly string[], movedKeys: Record<string, string> = {}): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw new MoEOracleError(argument, 'an object', describe(value));
+  }
+  for (const key of Object.keys(value)) {
+    if (knownKeys.includes(key)) continue;
+    if (key in movedKeys) throw new MoEOracleError(`${argument}.${key}`, `${argument}.${movedKeys[key]} (the setting moved there)`, `${argument}.${key}`);
+    throw new MoEOracleError(`${argument}.${key}`, `one of the known keys ${knownKeys.join(', ')}`, 'an unknown key');
+  }
+}

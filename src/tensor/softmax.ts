@@ -4,14 +4,13 @@
  *
  *   m = max_j z_j,   softmax(z)_i = e^(z_i − m) / Σ_j e^(z_j − m),   logsumexp(z) = m + ln Σ_j e^(z_j − m)
  *
- * Exponentials and the sum are float64 (Math.exp, summed in index order); each output is rounded to
- * float32 once. −Infinity entries are allowed (masked logits) and get probability exactly 0; a row
- * whose entries are all −Infinity has no softmax and is rejected, as are NaN and +Infinity.
- *
- *   softmax:   z [R, C] → [R, C]        logSumExp: z [R, C] → [R]
+ * Exponentials and the sum are float64 (Math.exp, summed in index order). −Infinity entries are
+ * allowed (masked logits) and get probability exactly 0; a row whose entries are all −Infinity has no
+ * softmax and is rejected. These are the row functions of the `softmax`, `logSumExp` and
+ * `maskedSoftmax` kernels (src/backends/cpu/softmax.ts) and of the router's softmax over the k chosen
+ * logits; each kernel rounds its outputs to float32 once.
  */
 import { MoEOracleError } from './errors.js';
-import { checkFinite, checkShape, contiguous, tensor, type Tensor } from './tensor.js';
 
 /**
  * Softmax of a list of float64 values, as float64 (the shared kernel: the router also uses it for
@@ -39,31 +38,4 @@ export function logSumExpValues(values: ArrayLike<number>, argument = 'logits'):
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max);
   return max + Math.log(sum);
-}
-
-function checkLogits(z: Tensor, argument: string): Tensor {
-  checkShape(argument, z, ['rows', 'columns']);
-  checkFinite(argument, z, { allowNegativeInfinity: true });
-  return contiguous(z);
-}
-
-/** Row-wise softmax. z [R, C] → [R, C]. */
-export function softmax(z: Tensor, argument = 'logits'): Tensor {
-  const logits = checkLogits(z, argument);
-  const [rows, columns] = logits.shape;
-  const out = new Float32Array(rows * columns);
-  for (let r = 0; r < rows; r++) {
-    const row = logits.data.subarray(r * columns, (r + 1) * columns);
-    out.set(softmaxValues(row, `${argument}[${r}]`), r * columns);
-  }
-  return tensor(out, [rows, columns]);
-}
-
-/** Row-wise log-sum-exp. z [R, C] → [R]. */
-export function logSumExp(z: Tensor, argument = 'logits'): Tensor {
-  const logits = checkLogits(z, argument);
-  const [rows, columns] = logits.shape;
-  const out = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) out[r] = logSumExpValues(logits.data.subarray(r * columns, (r + 1) * columns), `${argument}[${r}]`);
-  return tensor(out, [rows]);
 }

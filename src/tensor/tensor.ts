@@ -16,6 +16,9 @@ export type Tensor = NdArray<Float32Array>;
 /** An int32 tensor (expert indices, token counts). */
 export type IntTensor = NdArray<Int32Array>;
 
+/** The largest finite float32, 2^128 − 2^104. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** "[2, 3]" */
 export function formatShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '*' : String(d))).join(', ')}]`;
@@ -138,17 +141,23 @@ export function checkShape(
  */
 export function checkFinite(argument: string, t: Tensor, options: { allowNegativeInfinity?: boolean } = {}): void {
   const c = contiguous(t);
-  const data = c.data;
+  const i = firstNonFinite(c.data, options.allowNegativeInfinity ?? false);
+  if (i < 0) return;
+  throw new MoEOracleError(
+    argument,
+    options.allowNegativeInfinity ? 'values that are finite or -Infinity' : 'finite values',
+    `${describe(c.data[i])} at index ${formatShape(unravelIndex(i, c.shape))}`,
+  );
+}
+
+/** Index of the first NaN or ±Infinity (−Infinity allowed when asked), or −1. */
+export function firstNonFinite(data: Float32Array, allowNegativeInfinity: boolean): number {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (Number.isFinite(v) || (options.allowNegativeInfinity && v === -Infinity)) continue;
-    const where = formatShape(unravelIndex(i, c.shape));
-    throw new MoEOracleError(
-      argument,
-      options.allowNegativeInfinity ? 'values that are finite or -Infinity' : 'finite values',
-      `${describe(v)} at index ${where}`,
-    );
+    if (Number.isFinite(v) || (allowNegativeInfinity && v === -Infinity)) continue;
+    return i;
   }
+  return -1;
 }
 
 /** Multi-index of flat position `flat` in a row-major array of shape `shape`. */
@@ -170,4 +179,20 @@ export function toNested(t: Tensor | IntTensor): unknown {
     return Array.from({ length: c.shape[dim] }, (_, i) => build(dim + 1, offset + i * inner));
   };
   return build(0, 0);
+}
+
+/**
+ * Overflow guard for what a component produced from finite inputs: the reference never hands out a
+ * NaN or ±Infinity it was not given. Throws naming the component, the tensor and the first index.
+ * `allowNegativeInfinity` for outputs where −Infinity is a legitimate value (masked scores).
+ */
+export function checkProducedFinite(component: string, tensorName: string, t: Tensor, options: { allowNegativeInfinity?: boolean } = {}): void {
+  const c = contiguous(t);
+  const i = firstNonFinite(c.data, options.allowNegativeInfinity ?? false);
+  if (i < 0) return;
+  throw new MoEOracleError(
+    `${component}: ${tensorName}`,
+    'finite values (every input was finite, so the computation overflowed float32 or divided 0 by 0)',
+    `${describe(c.data[i])} at index ${formatShape(unravelIndex(i, c.shape))}`,
+  );
 }

@@ -3,8 +3,11 @@
  * parameters come from `initMoEParams` and the input from the stream "inputs.x", optionally edited
  * into an edge case (tied router rows, huge logits) by `edit`.
  */
-import type { MoEConfig, StateDict } from '../../moe/index.js';
-import { initMoEParams, moeConfigToHuggingFace, moeParameterNames, resolveMoEConfig } from '../../moe/index.js';
+import type { MoEConfig } from '../../moe/config.js';
+import { resolveMoEConfig } from '../../moe/config.js';
+import { moeConfigToHuggingFace } from '../../moe/hf-config.js';
+import { moeParameterNames } from '../../moe/names.js';
+import { initMoEParams, type StateDict } from '../../moe/params.js';
 import { randomNormal } from '../../tensor/prng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { GoldenCase } from '../case.js';

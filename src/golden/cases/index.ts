@@ -6,5 +6,8 @@ import type { GoldenCase } from '../case.js';
 import { moeCases } from './moe.js';
 import { opCases } from './ops.js';
 import { routerCases } from './router.js';
+import { routingCases } from './routing.js';
+import { lossCases } from './losses.js';
+import { routerBackwardCases } from './router-backward.js';
 
-export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases];
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases];

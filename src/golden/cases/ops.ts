@@ -2,7 +2,8 @@
  * Golden cases of the building blocks: top-k with ties and −Infinity masks, the expert FFNs,
  * softmax / log-sum-exp at extreme logits, RMSNorm and the activations over their whole range.
  */
-import { initMoEParams } from '../../moe/index.js';
+import type { ExpertKind } from '../../experts/kind.js';
+import { initMoEParams } from '../../moe/params.js';
 import { randomNormal, randomUniform } from '../../tensor/prng.js';
 import { tensor } from '../../tensor/tensor.js';
 import type { GoldenCase } from '../case.js';
@@ -14,7 +15,7 @@ function tiedScores(tokens: number, columns: number, seed: number) {
   return tensor(Array.from(u.data, (v) => levels[Math.floor(v * levels.length)]), [tokens, columns]);
 }
 
-function expertCase(kind: 'swiglu' | 'relu' | 'gelu' | 'gelu-tanh', seed: number): GoldenCase {
+function expertCase(kind: ExpertKind, seed: number): GoldenCase {
   const hiddenSize = 24;
   const intermediateSize = 64;
   return {
@@ -25,7 +26,7 @@ function expertCase(kind: 'swiglu' | 'relu' | 'gelu' | 'gelu-tanh', seed: number
     seed,
     make() {
       const layer = initMoEParams(
-        { hiddenSize, numExperts: 1, topK: 1, expertIntermediateSize: intermediateSize, expertKind: kind },
+        { hiddenSize, numExperts: 1, expertIntermediateSize: intermediateSize, router: { topK: 1 }, expertKind: kind },
         seed,
       );
       const params = Object.fromEntries(Object.entries(layer).filter(([n]) => n.includes('xpert')).map(([n, t]) => [n.replace(/^experts\.(expert_)?0\./, ''), t]));

@@ -7,13 +7,13 @@ import { ROUTER_PRESETS } from '../../router/router.js';
 import type { GoldenCase } from '../case.js';
 import { routerCase, scaleRouter, tieRouterRows } from './helpers.js';
 
-const base = { hiddenSize: 24, numExperts: 8, topK: 2, expertIntermediateSize: 1 } satisfies MoEConfig;
+const base = { hiddenSize: 24, numExperts: 8, expertIntermediateSize: 1, router: { topK: 2 } } satisfies MoEConfig;
 
 const presetCases = Object.entries(ROUTER_PRESETS).map(([preset, options], i) =>
   routerCase(
     `router/preset-${preset}`,
     `Router settings of ${preset}: ${JSON.stringify(options)}.`,
-    { ...base, ...options, scoreCorrectionBias: preset === 'deepseek-v3', routerBias: preset === 'gpt-oss', naming: preset === 'deepseek-v3' ? 'deepseek' : undefined },
+    { ...base, router: { ...base.router, ...options, scoreCorrectionBias: preset === 'deepseek-v3', bias: preset === 'gpt-oss' }, naming: preset === 'deepseek-v3' ? 'deepseek' : undefined },
     { seed: 100 + i, tokens: 16 },
   ),
 );
@@ -25,9 +25,9 @@ export const routerCases: GoldenCase[] = [
   routerCase(
     'router/huge-logits-sigmoid',
     'Logits of order ±1e4 with sigmoid scores and ε = 1e-20: saturated scores, ties at 1.0.',
-    { ...base, scoring: 'sigmoid', normalizationEpsilon: 1e-20 },
+    { ...base, router: { topK: 2, scoring: 'sigmoid', normalizationEpsilon: 1e-20 } },
     { seed: 122, tokens: 16, edit: scaleRouter(2e4) },
   ),
-  routerCase('router/k1', 'k = 1 with renormalisation: weight exactly 1.', { ...base, topK: 1 }, { seed: 123, tokens: 16 }),
-  routerCase('router/k-equals-n', 'k = N: every expert chosen, sorted by score; margins +Infinity.', { ...base, topK: 8 }, { seed: 124, tokens: 16 }),
+  routerCase('router/k1', 'k = 1 with renormalisation: weight exactly 1.', { ...base, router: { topK: 1 } }, { seed: 123, tokens: 16 }),
+  routerCase('router/k-equals-n', 'k = N: every expert chosen, sorted by score; margins +Infinity.', { ...base, router: { topK: 8 } }, { seed: 124, tokens: 16 }),
 ];

@@ -1,24 +1,17 @@
 /**
- * RMSNorm (Zhang & Sennrich 2019), as in Llama, Mixtral, DeepSeek and Qwen:
+ * cpu kernel `rmsNorm` (Zhang & Sennrich 2019), as in Llama, Mixtral, DeepSeek and Qwen:
  *
  *   y = x / sqrt(mean(x²) + eps) · weight          x [T, H], weight [H] → y [T, H]
  *
  * mean(x²) is accumulated in float64; the whole expression is evaluated in float64 and rounded to
  * float32 once (Hugging Face computes it in float32, so expect ≈1 ulp differences).
  */
-import { checkFiniteNumber } from './errors.js';
-import { checkFinite, checkShape, contiguous, tensor, type Tensor } from './tensor.js';
+import { tensor, type Tensor } from '../../tensor/tensor.js';
 
-/** RMSNorm over the last axis. x [T, H], weight [H]; eps defaults to 1e-6 (Mixtral uses 1e-5). */
-export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
-  checkShape('x', x, ['T', 'H']);
+export function rmsNormCpu(x: Tensor, weight: Tensor, eps: number): Tensor {
   const [tokens, hidden] = x.shape;
-  checkShape('weight', weight, [hidden]);
-  checkFinite('x', x);
-  checkFinite('weight', weight);
-  checkFiniteNumber('eps', eps, 0);
-  const xData = contiguous(x).data;
-  const wData = contiguous(weight).data;
+  const xData = x.data;
+  const wData = weight.data;
   const out = new Float32Array(tokens * hidden);
   for (let t = 0; t < tokens; t++) {
     let sumOfSquares = 0;

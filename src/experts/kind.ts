@@ -1,0 +1,15 @@
+/**
+ * The kinds of expert FFN, one list for the layer, the expert component and the config readers:
+ *
+ *   'swiglu'      y = W2 · (silu(W1·x) ⊙ W3·x)     Mixtral, DeepSeek, Qwen-MoE, OLMoE (swiglu.ts)
+ *   'relu'        y = Wo · relu(Wi·x)              Switch Transformers, T5 (ffn.ts)
+ *   'gelu'        y = Wo · gelu(Wi·x)  (erf form)   (ffn.ts)
+ *   'gelu-tanh'   y = Wo · gelu_tanh(Wi·x)         GPT-2-style FFNs (ffn.ts)
+ */
+export type ExpertKind = 'swiglu' | 'relu' | 'gelu' | 'gelu-tanh';
+
+/** Every expert kind. */
+export const EXPERT_KINDS: readonly ExpertKind[] = ['swiglu', 'relu', 'gelu', 'gelu-tanh'];
+
+/** The classic two-matrix FFN kinds: the expert kind names its activation. */
+export type FFNActivation = Exclude<ExpertKind, 'swiglu'>;
