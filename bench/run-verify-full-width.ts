@@ -12,9 +12,9 @@
  *   2. `run moe --in in --out out`                 (outputs only)
  *   3. `run moe --in in --out golden --with-inputs` (a self-contained golden file, ≈ 5.6 GB)
  *   4. `verify --golden golden --actual out`        (must PASS; reads the outputs only)
- *   5. `verify` of a backend whose token 0 lists its two experts in the other order: the same set,
- *      so it passes, but the indices differ, so verify replays the whole layer on the backend's
- *      routing (the worst case of verify)
+ *   5. `verify` of a backend whose token 0 lists its two experts (and their weights) in the other
+ *      order: the same set, so it passes, but the indices differ, so verify replays the whole layer
+ *      on the backend's routing (the worst case of verify)
  *
  * Run: `npm run bench:large` (needs ≈ 12 GB of free disk in BENCH_DIR, default the OS temp folder).
  * BENCH_TOKENS sets T (default 16).
@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPONENTS } from '../src/golden/components.js';
 import { readSafetensorsFile, writeSafetensorsFile, writeSafetensorsStream, type TensorToWrite } from '../src/golden/safetensors.js';
-import { intTensor, type IntTensor } from '../src/tensor/tensor.js';
+import { intTensor, tensor, type IntTensor, type Tensor } from '../src/tensor/tensor.js';
 import { moeParameterShapes } from '../src/moe/params.js';
 import { randomNormal } from '../src/tensor/prng.js';
 import type { MoEConfig } from '../src/moe/config.js';
@@ -88,9 +88,16 @@ try {
     ['verify (replay)', ['verify', '--golden', golden, '--actual', reordered], () => {
       const outputs = readSafetensorsFile(out).tensors;
       const indices = outputs['outputs.topk_indices'] as IntTensor;
-      const swapped = new Int32Array(indices.data);
-      [swapped[0], swapped[1]] = [swapped[1], swapped[0]];
-      writeSafetensorsFile(reordered, { ...Object.fromEntries(Object.keys(outputs).map((n) => [n, outputs[n]])), 'outputs.topk_indices': intTensor(swapped, indices.shape) });
+      const weights = outputs['outputs.topk_weights'] as Tensor;
+      const swappedIndices = new Int32Array(indices.data);
+      const swappedWeights = new Float32Array(weights.data);
+      [swappedIndices[0], swappedIndices[1]] = [swappedIndices[1], swappedIndices[0]];
+      [swappedWeights[0], swappedWeights[1]] = [swappedWeights[1], swappedWeights[0]];
+      writeSafetensorsFile(reordered, {
+        ...Object.fromEntries(Object.keys(outputs).map((n) => [n, outputs[n]])),
+        'outputs.topk_indices': intTensor(swappedIndices, indices.shape),
+        'outputs.topk_weights': tensor(swappedWeights, weights.shape),
+      });
     }],
   ];
   for (const [label, args, prepare] of steps) {
