@@ -33,6 +33,9 @@ export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, Capaci
 export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
 export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
 export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
+// router variants: noise (jitter on the router's input, noisy top-k)
+export type { NoiseKind, JitterNoiseConfig, NoisyTopKConfig, NoiseConfig, ResolvedNoiseConfig, NoiseOutput } from './router/noise.js';
+export { NOISE_KINDS, resolveNoiseConfig, jitterMultipliers, routerInputOf, softplus, noisyLogitsOf } from './router/noise.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';
@@ -42,17 +45,29 @@ export { swiGLU, fromGateUpDown } from './experts/swiglu.js';
 export type { FFNParams } from './experts/ffn.js';
 export { ffn } from './experts/ffn.js';
 export { splitIntoFineGrainedExperts } from './experts/fine-grained.js';
+export type { GptOssExpertParams } from './experts/gpt-oss.js';
+export { gptOssExpert, splitFusedExpert, GPT_OSS_ALPHA, GPT_OSS_LIMIT } from './experts/gpt-oss.js';
+export { FFN_ACTIVATIONS } from './experts/kind.js';
 
 // moe: the layer, its config, its parameter names and initialisation
 export type { MoEConfig, ResolvedMoEConfig, NamingScheme } from './moe/config.js';
 export { NAMING_SCHEMES, resolveMoEConfig } from './moe/config.js';
-export type { ExpertNames, MoEParameterNames } from './moe/names.js';
+export type { ExpertNames, FusedExpertNames, MoEParameterNames } from './moe/names.js';
 export { moeParameterNames } from './moe/names.js';
 export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';
 export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
 export { moeForward, moeForwardAsync, routerParamsOf } from './moe/layer.js';
-export { MOE_MODEL_TYPES, moeConfigFromHuggingFace, moeConfigToHuggingFace } from './moe/hf-config.js';
+
+// hf: the one reader of Hugging Face config.json files (the MoE block, the layer config, attention, the whole model)
+export type { HfModelType, HfMoeModelType, HfExpertKind, HfExpertGroups, HfMoeBlock } from './hf/moe-block.js';
+export { HF_MODEL_TYPES, HF_MOE_MODEL_TYPES, readHfMoeBlock } from './hf/moe-block.js';
+export type { HfLayerOptions, HfLayerFamily } from './hf/layer-config.js';
+export { moeConfigFromHuggingFace, moeConfigToHuggingFace, stringifyHfConfig } from './hf/layer-config.js';
+export type { HfAttention, HfRope, HfRopeScaling } from './hf/attention.js';
+export { readHfAttention } from './hf/attention.js';
+export type { ModelDescription } from './hf/model-description.js';
+export { readHfModel, PARAMS_MODEL_TYPES } from './hf/model.js';
 
 // golden: the safetensors format, case families, tolerance model, run and verify
 export type { SafetensorsDtype, SafetensorsFile } from './golden/safetensors.js';
@@ -72,8 +87,6 @@ export type { VerifyOptions, VerifyReport } from './golden/verify.js';
 export { verify } from './golden/verify.js';
 
 // params: parameter, FLOP and memory calculators, presets
-export type { ModelDescription } from './params/config.js';
-export { readHfConfig, PARAMS_MODEL_TYPES } from './params/hf-config.js';
 export type { CountOptions, ParameterCounts } from './params/count.js';
 export { countParameters } from './params/count.js';
 export type { ModelCosts, Dtype } from './params/cost.js';

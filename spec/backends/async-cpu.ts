@@ -33,6 +33,7 @@ export const asyncCpuBackend: Kernels = {
   linear: (x, w, b) => later([x.shape[0], w.shape[0]], b === undefined ? [x, w] : [x, w, b], (xh, wh, bh) => cpuBackend.linear(xh, wh, bh) as Tensor),
   activation: (x, name) => later(x.shape, [x], (xh) => cpuBackend.activation(xh, name) as Tensor),
   siluAndMul: (g, u) => later(g.shape, [g, u], (gh, uh) => cpuBackend.siluAndMul(gh, uh) as Tensor),
+  clampedSwiGLU: (g, u, options) => later(g.shape, [g, u], (gh, uh) => cpuBackend.clampedSwiGLU(gh, uh, options) as Tensor),
   softmax: (z) => later(z.shape, [z], (zh) => cpuBackend.softmax(zh) as Tensor),
   logSumExp: (z) => later([z.shape[0]], [z], (zh) => cpuBackend.logSumExp(zh) as Tensor),
   rmsNorm: (x, w, eps) => later(x.shape, [x, w], (xh, wh) => cpuBackend.rmsNorm(xh, wh, eps) as Tensor),

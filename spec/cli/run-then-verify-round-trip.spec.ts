@@ -46,7 +46,7 @@ describe('moe-oracle CLI', () => {
     const golden = readSafetensorsFile('golden/moe/mixtral-tiny.safetensors');
     const userInput = join(dir, 'user.safetensors');
     writeSafetensorsFile(userInput, Object.fromEntries(Object.entries(golden.tensors).filter(([n]) => !n.startsWith('outputs.'))));
-    const hf = moeConfigToHuggingFace({ hiddenSize: 32, numExperts: 8, expertIntermediateSize: 112, router: { topK: 2 } });
+    const hf = moeConfigToHuggingFace({ hiddenSize: 32, numExperts: 8, expertIntermediateSize: 112, router: { topK: 2 } }, 'mixtral');
     delete hf.moe_oracle;
     writeFileSync(join(dir, 'config.json'), JSON.stringify(hf));
     const out = join(dir, 'user-out.safetensors');

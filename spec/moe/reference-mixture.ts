@@ -60,7 +60,7 @@ export function naiveMixture(
         hidden = g.map((v, i) => act.silu(v) * u[i]);
         matVec(params[name('w2')], hidden).forEach((v, h) => (y[h] += weight * v));
       } else {
-        hidden = matVec(params[name('wi')], xt).map(act[kind]);
+        hidden = matVec(params[name('wi')], xt).map(act[kind as 'relu' | 'gelu' | 'gelu-tanh']);
         matVec(params[name('wo')], hidden).forEach((v, h) => (y[h] += weight * v));
       }
     };

@@ -4,7 +4,8 @@
 // the active count grows by the router entries only.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countParameters, readHfConfig } from '../../src/params/index.js';
+import { countParameters } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 import { anyMoeConfig, readKey, withKey } from './hf-config-arbitraries.js';
 
 describe('adding one routed expert', () => {
@@ -13,8 +14,8 @@ describe('adding one routed expert', () => {
       fc.property(anyMoeConfig, fc.constantFrom('exclude' as const, 'include' as const), (generated, mtp) => {
         const expertsKey = generated.expertsKey!;
         const bigger = withKey(generated.config, expertsKey, readKey(generated.config, expertsKey) + 1);
-        const before = countParameters(readHfConfig(generated.config), { mtp });
-        const after = countParameters(readHfConfig(bigger), { mtp });
+        const before = countParameters(readHfModel(generated.config), { mtp });
+        const after = countParameters(readHfModel(bigger), { mtp });
         const moeLayers = generated.moeLayers + (mtp === 'include' ? generated.mtpMoeLayers : 0);
         expect(after.total - before.total).toBe(moeLayers * (generated.expertParams + generated.routerEntriesPerExpert));
         expect(after.active - before.active).toBe(moeLayers * generated.routerEntriesPerExpert);

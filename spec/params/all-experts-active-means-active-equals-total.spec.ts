@@ -3,7 +3,8 @@
 // whatever the tying and the MTP counting. Leaving the embeddings out breaks the equality.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countParameters, readHfConfig } from '../../src/params/index.js';
+import { countParameters } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 import { anyConfig, anyCountOptions, readKey, withKey, type GeneratedConfig } from './hf-config-arbitraries.js';
 
 /** The config with top-k raised to the number of experts. */
@@ -17,7 +18,7 @@ describe('with all experts active', () => {
   it('active equals total when both embedding matrices count as active', () => {
     fc.assert(
       fc.property(anyConfig, anyCountOptions, (generated, options) => {
-        const counts = countParameters(readHfConfig(allExpertsActive(generated)), { ...options, activeEmbeddings: 'both' });
+        const counts = countParameters(readHfModel(allExpertsActive(generated)), { ...options, activeEmbeddings: 'both' });
         expect(counts.active).toBe(counts.total);
       }),
       { numRuns: 400 },
@@ -27,7 +28,7 @@ describe('with all experts active', () => {
   it('active falls short of total when the embeddings do not count', () => {
     fc.assert(
       fc.property(anyConfig, fc.constantFrom('lm-head' as const, 'none' as const), (generated, activeEmbeddings) => {
-        const counts = countParameters(readHfConfig(allExpertsActive(generated)), { activeEmbeddings, tiedEmbeddings: false });
+        const counts = countParameters(readHfModel(allExpertsActive(generated)), { activeEmbeddings, tiedEmbeddings: false });
         expect(counts.active).toBeLessThan(counts.total);
       }),
       { numRuns: 100 },

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { countParameters, findPreset, PRESETS, readHfConfig } from '../../src/params/index.js';
+import { countParameters, findPreset, PRESETS } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -28,7 +29,7 @@ describe('moe-oracle params', () => {
     const { code, stdout } = await run('params', 'deepseek-v3', '--json', '--active-embeddings', 'lm-head');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    const expected = countParameters(readHfConfig(findPreset('deepseek-v3')!.config), { activeEmbeddings: 'lm-head' });
+    const expected = countParameters(readHfModel(findPreset('deepseek-v3')!.config), { activeEmbeddings: 'lm-head' });
     expect(report.total).toBe(expected.total);
     expect(report.active).toBe(expected.active);
     expect(Number.isInteger(report.total) && Number.isInteger(report.active)).toBe(true);

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initMoEParams, moeParameterNames, moeParameterShapes, resolveMoEConfig, type MoEConfig } from '../../src/moe/index.js';
-import { countParameters, PRESETS, readHfConfig, type ModelDescription, type MoESpec } from '../../src/params/index.js';
+import { countParameters, PRESETS } from '../../src/params/index.js';
+import { readHfModel, type ModelDescription, type MoESpec } from '../../src/hf/index.js';
 import { anyMoeConfig } from './hf-config-arbitraries.js';
 
 type Part = 'routedExperts' | 'sharedExperts' | 'router';
@@ -56,7 +57,7 @@ describe('per-MoE-layer counts', () => {
   it('equal the elements the MoE layer allocates, for small configs of every family', () => {
     fc.assert(
       fc.property(anyMoeConfig, fc.integer({ min: 0, max: 0xffffffff }), (generated, seed) => {
-        const model = readHfConfig(generated.config);
+        const model = readHfModel(generated.config);
         for (const { moe, perLayer } of calculatorMoeLayers(model)) {
           const config = moeLayerConfig(moe, model.hiddenSize);
           const allocated = Object.entries(initMoEParams(config, seed)).map(([name, tensor]): [string, number] => [name, tensor.data.length]);
@@ -69,7 +70,7 @@ describe('per-MoE-layer counts', () => {
 
   it('equal the summed parameter shapes of the MoE layer for every preset', () => {
     for (const preset of PRESETS) {
-      const model = readHfConfig(preset.config, preset.name);
+      const model = readHfModel(preset.config, preset.name);
       for (const { moe, perLayer } of calculatorMoeLayers(model)) {
         const config = moeLayerConfig(moe, model.hiddenSize);
         const shapes = moeParameterShapes(config).map(({ name, shape }): [string, number] => [name, shape.reduce((a, b) => a * b, 1)]);

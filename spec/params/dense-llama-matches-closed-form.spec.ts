@@ -8,7 +8,8 @@
 // the per-layer matrices are exactly 4d² + 8d² = 12d².
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countParameters, readHfConfig } from '../../src/params/index.js';
+import { countParameters } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 import { llamaConfig } from './hf-config-arbitraries.js';
 
 interface LlamaShape {
@@ -49,7 +50,7 @@ describe('a dense Llama config', () => {
           tied: c.tie_word_embeddings,
           attentionBias: c.attention_bias,
         };
-        const counts = countParameters(readHfConfig(generated.config));
+        const counts = countParameters(readHfModel(generated.config));
         expect(counts.total).toBe(llamaClosedForm(shape));
         expect(counts.active).toBe(counts.total); // dense: every weight is used
       }),
@@ -76,7 +77,7 @@ describe('a dense Llama config', () => {
             vocab_size: V,
             tie_word_embeddings: tied,
           };
-          const counts = countParameters(readHfConfig(config));
+          const counts = countParameters(readHfModel(config));
           const embeddings = (tied ? 1 : 2) * V * d;
           const norms = (2 * L + 1) * d;
           expect(counts.total - embeddings - norms).toBe(12 * L * d * d);

@@ -172,7 +172,7 @@ const deepseek = (family: 'deepseek' | 'deepseek_v2' | 'deepseek_v3') =>
       nope: small(1, 4),
       rope: small(1, 4),
       v: small(1, 4),
-      noauxTc: fc.boolean(),
+      groupLimited: fc.boolean(),
       mtp: small(0, 2),
     })
     .map((g): GeneratedConfig => {
@@ -182,7 +182,8 @@ const deepseek = (family: 'deepseek' | 'deepseek_v2' | 'deepseek_v3') =>
       let moeLayers = 0;
       for (let i = 0; i < g.c.layers; i++) if (isMoe(i)) moeLayers++;
       const mla = family !== 'deepseek';
-      const scoreBias = family === 'deepseek' ? false : g.noauxTc;
+      // DeepSeek-V3 always has e_score_correction_bias (topk_method noaux_tc); V2 routes greedy or group-limited, without it.
+      const scoreBias = family === 'deepseek_v3';
       const mtpModules = family === 'deepseek_v3' ? g.mtp : 0;
       let mtpMoeLayers = 0;
       for (let m = 0; m < mtpModules; m++) if (isMoe(g.c.layers + m)) mtpMoeLayers++;
@@ -208,7 +209,7 @@ const deepseek = (family: 'deepseek' | 'deepseek_v2' | 'deepseek_v3') =>
                 qk_nope_head_dim: g.nope,
                 qk_rope_head_dim: g.rope,
                 v_head_dim: g.v,
-                topk_method: g.noauxTc ? 'noaux_tc' : 'greedy',
+                topk_method: family === 'deepseek_v3' ? 'noaux_tc' : g.groupLimited ? 'group_limited_greedy' : 'greedy',
               }
             : {}),
           ...(family === 'deepseek_v3' ? { num_nextn_predict_layers: mtpModules } : {}),

@@ -4,11 +4,12 @@
 // --mtp checkpoint also the copies of the embedding and of the output head, [V, H] each, that the
 // Hugging Face checkpoint stores. It is never part of the forward FLOPs of the main model.
 import { describe, expect, it } from 'vitest';
-import { countParameters, findPreset, readHfConfig } from '../../src/params/index.js';
+import { countParameters, findPreset } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 
 describe('MTP modules', () => {
   const config = findPreset('deepseek-v3')!.config;
-  const model = readHfConfig(config);
+  const model = readHfModel(config);
   const H = 7168;
   const V = 129280;
   const excluded = countParameters(model);
@@ -27,7 +28,7 @@ describe('MTP modules', () => {
   });
 
   it('scale with num_nextn_predict_layers and leave the FLOP basis alone', () => {
-    const two = countParameters(readHfConfig({ ...config, num_nextn_predict_layers: 2 }), { mtp: 'checkpoint' });
+    const two = countParameters(readHfModel({ ...config, num_nextn_predict_layers: 2 }), { mtp: 'checkpoint' });
     expect(two.total - excluded.total).toBe(2 * (checkpoint.total - excluded.total));
     expect(checkpoint.activeMatmulParams).toBe(excluded.activeMatmulParams);
   });

@@ -4,7 +4,8 @@
 // the published digits. Where a figure needs a non-default convention, the notes name the option
 // that selects it, and that option is what closes the gap (under the defaults it is beyond 1%).
 import { describe, expect, it } from 'vitest';
-import { countParameters, PRESETS, readHfConfig, type CountOptions } from '../../src/params/index.js';
+import { countParameters, PRESETS, type CountOptions } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 
 const TOLERANCE = 0.01;
 
@@ -53,7 +54,7 @@ describe('presets', () => {
 
   for (const preset of PRESETS) {
     describe(preset.name, () => {
-      const model = readHfConfig(preset.config, preset.name);
+      const model = readHfModel(preset.config, preset.name);
       for (const figure of preset.published) {
         it(`computes ${figure.quantity} ${figure.text} (${figure.what})`, () => {
           const [value, step] = valueAndStep(figure.text);

@@ -11,7 +11,8 @@
 // Layer i of a stack is sparse when step > 0 and (i % step == 1 or step == 1).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countParameters, readHfConfig } from '../../src/params/index.js';
+import { countParameters } from '../../src/params/index.js';
+import { readHfModel } from '../../src/hf/index.js';
 import { anyConfig, switchLayerIsSparse } from './hf-config-arbitraries.js';
 
 describe('a Switch Transformers config', () => {
@@ -41,7 +42,7 @@ describe('a Switch Transformers config', () => {
             }
           }
           const once = 2 * d + 2 * c.relative_attention_num_buckets * c.num_heads + (c.tie_word_embeddings ? 1 : 2) * c.vocab_size * d;
-          const counts = countParameters(readHfConfig(generated.config));
+          const counts = countParameters(readHfModel(generated.config));
           expect(counts.total).toBe(total + once);
           expect(counts.active).toBe(active + once);
         },

@@ -65,6 +65,11 @@ export interface Kernels {
   activation(x: DeviceTensor, activation: Activation): DeviceTensor;
   /** silu(gate) ⊙ up, rounded once.  gate [n, I], up [n, I] → [n, I]. */
   siluAndMul(gate: DeviceTensor, up: DeviceTensor): DeviceTensor;
+  /**
+   * gpt-oss's clamped gate: (clamp(up, ±limit) + 1) · g · σ(alpha·g), g = min(gate, limit), rounded once.
+   * gate [n, I], up [n, I] → [n, I].
+   */
+  clampedSwiGLU(gate: DeviceTensor, up: DeviceTensor, options: { alpha: number; limit: number }): DeviceTensor;
   /** Row-wise softmax, max-subtracted; −Infinity entries get 0.  z [R, C] → [R, C]. */
   softmax(z: DeviceTensor): DeviceTensor;
   /** Row-wise log-sum-exp, max-subtracted.  z [R, C] → [R]. */

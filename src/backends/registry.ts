@@ -32,7 +32,7 @@ export interface BackendOption {
 }
 
 const KERNEL_NAMES = [
-  'upload', 'readSync', 'read', 'linear', 'activation', 'siluAndMul', 'softmax', 'logSumExp', 'rmsNorm',
+  'upload', 'readSync', 'read', 'linear', 'activation', 'siluAndMul', 'clampedSwiGLU', 'softmax', 'logSumExp', 'rmsNorm',
   'gatherRows', 'scatterRows', 'combine', 'batchedMatmul', 'maskedSoftmax',
 ] as const;
 

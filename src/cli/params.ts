@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ACTIVE_EMBEDDINGS_CHOICES, MTP_CHOICES, type CountOptions } from '../params/count.js';
-import { PARAMS_MODEL_TYPES } from '../params/hf-config.js';
+import { PARAMS_MODEL_TYPES } from '../hf/model.js';
 import { findPreset, PRESETS } from '../params/presets.js';
 import { buildReport, renderReport, type ReportSubject } from '../params/report.js';
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';

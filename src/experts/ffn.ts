@@ -13,7 +13,7 @@ import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { synchronousBackendOf, type BackendOption } from '../backends/registry.js';
 import { checkOneOf } from '../tensor/errors.js';
 import { checkFinite, checkProducedFinite, checkShape, type Tensor } from '../tensor/tensor.js';
-import { EXPERT_KINDS, type FFNActivation } from './kind.js';
+import { FFN_ACTIVATIONS, type FFNActivation } from './kind.js';
 
 /** The two matrices of a classic FFN expert. */
 export interface FFNParams {
@@ -42,7 +42,7 @@ export function ffnOnDevice(kernels: Kernels, x: DeviceTensor, weights: { wi: De
 export function ffn(x: Tensor, params: FFNParams, activation: FFNActivation = 'relu', options: BackendOption = {}): Tensor {
   checkShape('x', x, ['n', 'H']);
   checkFFNParams(params, x.shape[1]);
-  checkOneOf('activation', activation, EXPERT_KINDS.filter((kind): kind is FFNActivation => kind !== 'swiglu'));
+  checkOneOf('activation', activation, FFN_ACTIVATIONS);
   checkFinite('x', x);
   const kernels = synchronousBackendOf(options, 'moeForwardAsync');
   const y = kernels.readSync(ffnOnDevice(kernels, kernels.upload(x), { wi: kernels.upload(params.wi), wo: kernels.upload(params.wo) }, activation));

@@ -3,3 +3,4 @@ export * from './kind.js';
 export * from './swiglu.js';
 export * from './ffn.js';
 export * from './fine-grained.js';
+export * from './gpt-oss.js';

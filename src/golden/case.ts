@@ -18,6 +18,7 @@
  * The package version is deliberately not in the file: a release that changes no number must leave
  * every golden byte as it was (`numeric_semantics_version` is what says the numbers' rules changed).
  */
+import { stringifyHfConfig } from '../hf/layer-config.js';
 import { createRequire } from 'node:module';
 import type { StateDict } from '../moe/params.js';
 import { describe, MoEOracleError } from '../tensor/errors.js';
@@ -91,7 +92,7 @@ export function assembleCase(parts: {
     case: parts.name,
     description: parts.description,
     component: parts.component,
-    config: JSON.stringify(component.configToJson(parts.config)),
+    config: stringifyHfConfig(component.configToJson(parts.config)),
     seed: parts.seed === null ? 'none' : String(parts.seed),
     tolerances: JSON.stringify(tolerances),
     numeric_semantics_version: NUMERIC_SEMANTICS_VERSION,

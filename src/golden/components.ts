@@ -35,7 +35,7 @@ import { swiGLU } from '../experts/swiglu.js';
 import { ffn } from '../experts/ffn.js';
 import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 import { resolveMoEConfig, type MoEConfig } from '../moe/config.js';
-import { moeConfigFromHuggingFace, moeConfigToHuggingFace } from '../moe/hf-config.js';
+import { HF_LAYER_FAMILIES, moeConfigFromHuggingFace, moeConfigToHuggingFace, type HfLayerFamily } from '../hf/layer-config.js';
 import { moeForward, routerParamsOf } from '../moe/layer.js';
 import { requireParam, type StateDict } from '../moe/params.js';
 import { importanceLoss, type ImportanceOptions } from '../losses/importance.js';
@@ -106,21 +106,34 @@ function input(inputs: TensorMap, name: string, kind: 'float32' | 'int32' = 'flo
   return t as Tensor;
 }
 
-/** An MoE config given as MoEConfig keys, or as a Hugging Face config.json (model_type …). */
-function parseMoEConfig(json: unknown): MoEConfig {
-  const object = objectConfig(json);
-  if ('model_type' in object || 'moe_oracle' in object) return moeConfigFromHuggingFace(object);
-  resolveMoEConfig(object as unknown as MoEConfig);
-  return object as unknown as MoEConfig;
+/**
+ * The config of the moe and router components: the layer, and the Hugging Face family its keys were
+ * given in (null: none), so that `run` and the golden writer store it in the same family's keys.
+ */
+export interface MoEComponentConfig {
+  layer: MoEConfig;
+  family: HfLayerFamily | null;
 }
 
-const moe: Component<MoEConfig> = {
+/** An MoE config given as MoEConfig keys, or as a Hugging Face config.json (model_type …, and/or moe_oracle). */
+function parseMoEConfig(json: unknown, routerOnly: boolean): MoEComponentConfig {
+  const object = objectConfig(json);
+  if ('model_type' in object || 'moe_oracle' in object) {
+    const layer = moeConfigFromHuggingFace(object, { routerOnly });
+    const family = (HF_LAYER_FAMILIES as readonly unknown[]).includes(object.model_type) ? (object.model_type as HfLayerFamily) : null;
+    return { layer, family };
+  }
+  resolveMoEConfig(object as unknown as MoEConfig);
+  return { layer: object as unknown as MoEConfig, family: null };
+}
+
+const moe: Component<MoEComponentConfig> = {
   name: 'moe',
   summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
-  parseConfig: parseMoEConfig,
-  configToJson: (config) => moeConfigToHuggingFace(config),
+  parseConfig: (json) => parseMoEConfig(json, false),
+  configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
   run(config, inputs, params, routingOverride) {
-    const out = moeForward(input(inputs, 'x'), params, config, { routingOverride });
+    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride });
     const outputs: TensorMap = {
       y: out.output,
       router_logits: out.router.logits,
@@ -136,7 +149,7 @@ const moe: Component<MoEConfig> = {
     return outputs;
   },
   reductionLength(config, output) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const k = c.mode === 'dense' ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
     switch (output) {
@@ -155,18 +168,24 @@ const moe: Component<MoEConfig> = {
   outputs: [
     { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores' }, { name: 'topk_indices' }, { name: 'topk_weights' },
     { name: 'margins', mayBeInfinite: true }, { name: 'tokens_per_expert' },
-    { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config).sharedExpertIntermediateSize > 0 },
-    { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config).sharedExpertGate },
+    { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config.layer).sharedExpertIntermediateSize > 0 },
+    { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config.layer).sharedExpertGate },
     ...routingVariantDeclarations(false),
   ],
 };
 
 /** The outputs of `routingVariantOutputs`, declared for verify (each present when its variant is set). */
-function routingVariantDeclarations(withTokensPerExpert: boolean): ComponentOutput<MoEConfig>[] {
-  const grouped = (config: MoEConfig) => resolveMoEConfig(config).router.groups !== undefined;
-  const capacity = (config: MoEConfig) => resolveMoEConfig(config).router.capacity !== undefined;
+function routingVariantDeclarations(withTokensPerExpert: boolean): ComponentOutput<MoEComponentConfig>[] {
+  const grouped = (config: MoEComponentConfig) => resolveMoEConfig(config.layer).router.groups !== undefined;
+  const capacity = (config: MoEComponentConfig) => resolveMoEConfig(config.layer).router.capacity !== undefined;
+  const noise = (kind: string) => (config: MoEComponentConfig) => {
+    const n = resolveMoEConfig(config.layer).router.noise;
+    return n !== undefined && n.kind === kind && n.enabled;
+  };
   return [
     { name: 'group_scores', when: grouped }, { name: 'chosen_groups', when: grouped }, { name: 'group_margins', when: grouped, mayBeInfinite: true },
+    { name: 'router_jitter', when: noise('jitter') },
+    ...['router_noise', 'router_noise_stddev', 'noisy_logits'].map((name) => ({ name, when: noise('noisy-top-k') })),
     ...['expert_capacity', 'kept_mask', 'position_in_expert', 'combine_weights'].map((name) => ({ name, when: capacity })),
     { name: 'drop_margins', when: capacity, mayBeInfinite: true }, { name: 'tokens_per_expert_before_drop', when: capacity },
     ...(withTokensPerExpert ? [{ name: 'tokens_per_expert', when: capacity }] : []),
@@ -176,7 +195,8 @@ function routingVariantDeclarations(withTokensPerExpert: boolean): ComponentOutp
 /**
  * The outputs of the routing variants, present only when the config sets them (so cases without
  * them keep their files): group-limited selection (group_scores [T, G], chosen_groups [T, topkGroup],
- * group_margins [T]) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
+ * group_margins [T]), noise (router_jitter [T, H] multipliers; or router_noise [T, N] ε,
+ * router_noise_stddev [T, N], noisy_logits [T, N] H) and capacity (expert_capacity [1], kept_mask [T, k], position_in_expert [T, k],
  * combine_weights [T, k], drop_margins [T, k], tokens_per_expert_before_drop [N], and for the router
  * alone tokens_per_expert [N] after dropping).
  */
@@ -186,6 +206,13 @@ function routingVariantOutputs(out: RouterOutput): TensorMap {
     outputs.group_scores = out.groups.groupScores;
     outputs.chosen_groups = out.groups.chosenGroups;
     outputs.group_margins = out.groups.groupMargins;
+  }
+  if (out.noise !== undefined) {
+    const n = out.noise;
+    if (n.jitter !== undefined) outputs.router_jitter = n.jitter;
+    if (n.noise !== undefined) outputs.router_noise = n.noise;
+    if (n.noiseStddev !== undefined) outputs.router_noise_stddev = n.noiseStddev;
+    if (n.noisyLogits !== undefined) outputs.noisy_logits = n.noisyLogits;
   }
   if (out.capacity !== undefined) {
     const c = out.capacity;
@@ -200,18 +227,18 @@ function routingVariantOutputs(out: RouterOutput): TensorMap {
   return outputs;
 }
 
-const router: Component<MoEConfig> = {
+const router: Component<MoEComponentConfig> = {
   name: 'router',
   summary: 'the router alone: logits, scores, top-k, weights, margins',
-  parseConfig: parseMoEConfig,
-  configToJson: (config) => moeConfigToHuggingFace(config),
+  parseConfig: (json) => parseMoEConfig(json, true),
+  configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
   run(config, inputs, params, routingOverride) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
   reductionLength(config, output) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
@@ -240,7 +267,7 @@ const topk: Component<TopKConfig> = {
   outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
-interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: ExpertKind }
+interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: Exclude<ExpertKind, 'gpt-oss'> }
 const expert: Component<ExpertConfig> = {
   name: 'expert',
   summary: 'one expert FFN: SwiGLU (w1, w2, w3) or classic (wi, wo) with relu / gelu / gelu-tanh',
@@ -250,7 +277,7 @@ const expert: Component<ExpertConfig> = {
     return {
       hiddenSize: checkInteger('config.hiddenSize', o.hiddenSize, 1),
       intermediateSize: checkInteger('config.intermediateSize', o.intermediateSize, 1),
-      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS),
+      kind: checkOneOf('config.kind', o.kind ?? 'swiglu', EXPERT_KINDS.filter((kind) => kind !== 'gpt-oss')), // gpt-oss experts: through the moe component
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
@@ -352,13 +379,13 @@ const losses: Component<LossesConfig> = {
   ],
 };
 
-const routerBackwardComponent: Component<MoEConfig> = {
+const routerBackwardComponent: Component<MoEComponentConfig> = {
   name: 'router-backward',
   summary: "the router's backward: dL/d(topk weights) to logits, gate.weight and x",
-  parseConfig: parseMoEConfig,
-  configToJson: (config) => moeConfigToHuggingFace(config),
+  parseConfig: (json) => parseMoEConfig(json, true),
+  configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
   run(config, inputs, params, routingOverride) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const x = input(inputs, 'x');
     const routerParams = routerParamsOf(params, c);
     const out = route(x, routerParams, c.router, { routingOverride });
@@ -372,7 +399,7 @@ const routerBackwardComponent: Component<MoEConfig> = {
     return outputs;
   },
   reductionLength(config, output) {
-    const c = resolveMoEConfig(config);
+    const c = resolveMoEConfig(config.layer);
     const router = c.hiddenSize + c.numExperts;
     if (output === 'grad_gate_weight' || output === 'grad_gate_bias') return router + c.router.topK + 64; // sums over the T ≤ 64 tokens of the golden cases
     if (output === 'grad_x') return router + c.router.topK + c.numExperts;
@@ -381,7 +408,7 @@ const routerBackwardComponent: Component<MoEConfig> = {
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
   outputs: [
     { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
-    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config).router.bias },
+    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias },
     { name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true },
   ],
 };

@@ -13,9 +13,9 @@ import { resolveRouterConfig, type ResolvedRouterConfig, type RouterConfig } fro
 import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 
 /** Parameter naming scheme, after the checkpoints it follows (see `names.ts`). */
-export type NamingScheme = 'mixtral' | 'deepseek' | 'qwen2-moe' | 'switch';
+export type NamingScheme = 'mixtral' | 'deepseek' | 'qwen2-moe' | 'switch' | 'gpt-oss' | 'llama4';
 
-export const NAMING_SCHEMES: readonly NamingScheme[] = ['mixtral', 'deepseek', 'qwen2-moe', 'switch'];
+export const NAMING_SCHEMES: readonly NamingScheme[] = ['mixtral', 'deepseek', 'qwen2-moe', 'switch', 'gpt-oss', 'llama4'];
 
 /** One MoE layer. Shapes in the docs use H = hiddenSize, N = numExperts, k = router.topK, I = expertIntermediateSize. */
 export interface MoEConfig {
@@ -38,8 +38,13 @@ export interface MoEConfig {
   sharedExpertGate?: boolean;
   /** 'sparse' (top-k, default) or 'dense': every expert runs, weighted by its router score. */
   mode?: 'sparse' | 'dense';
-  /** Parameter names; default: 'switch' for classic FFN experts, else 'qwen2-moe' with a gated shared expert, 'deepseek' with an ungated one, else 'mixtral'. */
+  /** Parameter names; default: 'switch' for classic FFN experts, 'gpt-oss' for gpt-oss experts, else 'qwen2-moe' with a gated shared expert, 'deepseek' with an ungated one, else 'mixtral'. */
   naming?: NamingScheme;
+  /**
+   * Where the routing weight applies: 'output' (default: y = Σ w·E(x)) or 'input' (Llama 4's
+   * Llama4TextMoe: y = Σ E(w·x); vLLM `apply_router_weight_on_input`).
+   */
+  routerWeightOn?: 'output' | 'input';
 }
 
 /** A config with every default filled in and every value checked. It is itself a valid MoEConfig. */
@@ -48,7 +53,7 @@ export interface ResolvedMoEConfig extends Required<Omit<MoEConfig, 'router'>> {
 }
 
 const KNOWN_KEYS = [
-  'hiddenSize', 'numExperts', 'expertIntermediateSize', 'router', 'expertKind', 'sharedExpertIntermediateSize', 'sharedExpertGate', 'mode', 'naming',
+  'hiddenSize', 'numExperts', 'expertIntermediateSize', 'router', 'expertKind', 'sharedExpertIntermediateSize', 'sharedExpertGate', 'mode', 'naming', 'routerWeightOn',
 ];
 /** Keys of the earlier flat config shape, now under `router`. */
 const MOVED_TO_ROUTER: Record<string, string> = {
@@ -70,14 +75,14 @@ export function resolveMoEConfig(config: MoEConfig): ResolvedMoEConfig {
     throw new MoEOracleError('config.sharedExpertGate', 'false when there is no shared expert (sharedExpertIntermediateSize 0)', 'true');
   }
   const defaultNaming: NamingScheme =
-    expertKind !== 'swiglu' ? 'switch' : sharedExpertIntermediateSize > 0 ? (sharedExpertGate ? 'qwen2-moe' : 'deepseek') : 'mixtral';
+    expertKind === 'gpt-oss' ? 'gpt-oss' : expertKind !== 'swiglu' ? 'switch' : sharedExpertIntermediateSize > 0 ? (sharedExpertGate ? 'qwen2-moe' : 'deepseek') : 'mixtral';
   const naming = checkOneOf('config.naming', config.naming ?? defaultNaming, NAMING_SCHEMES);
-  if ((naming === 'switch') !== (expertKind !== 'swiglu')) {
-    throw new MoEOracleError(
-      'config.naming',
-      expertKind === 'swiglu' ? "'mixtral', 'deepseek' or 'qwen2-moe' for SwiGLU experts" : "'switch' for classic FFN experts",
-      JSON.stringify(naming),
-    );
+  const schemesOfKind = expertKind === 'swiglu' ? ['mixtral', 'deepseek', 'qwen2-moe', 'llama4'] : expertKind === 'gpt-oss' ? ['gpt-oss'] : ['switch'];
+  if (!schemesOfKind.includes(naming)) {
+    throw new MoEOracleError('config.naming', `${schemesOfKind.map((n) => `'${n}'`).join(' or ')} for ${expertKind} experts`, JSON.stringify(naming));
+  }
+  if (expertKind === 'gpt-oss' && sharedExpertIntermediateSize > 0) {
+    throw new MoEOracleError('config.sharedExpertIntermediateSize', '0 with gpt-oss experts (gpt-oss has no shared expert)', String(sharedExpertIntermediateSize));
   }
   return {
     hiddenSize,
@@ -89,5 +94,6 @@ export function resolveMoEConfig(config: MoEConfig): ResolvedMoEConfig {
     sharedExpertGate,
     mode: checkOneOf('config.mode', config.mode ?? 'sparse', ['sparse', 'dense'] as const),
     naming,
+    routerWeightOn: checkOneOf('config.routerWeightOn', config.routerWeightOn ?? 'output', ['output', 'input'] as const),
   };
 }

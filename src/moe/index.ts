@@ -4,4 +4,3 @@ export * from './names.js';
 export * from './params.js';
 export * from './dispatch.js';
 export * from './layer.js';
-export * from './hf-config.js';

@@ -27,7 +27,9 @@ import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf } from '../backends/registry.js';
 import { MoEOracleError } from '../tensor/errors.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
-import { routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
+import { readRouterScores, readRouterScoresSync, routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
+import { routerInputOf } from '../router/noise.js';
+import { gptOssExpertOnDevice, splitFusedExpert } from '../experts/gpt-oss.js';
 import { checkSelection } from '../router/topk.js';
 import { swiGLUOnDevice } from '../experts/swiglu.js';
 import { ffnOnDevice } from '../experts/ffn.js';
@@ -62,6 +64,10 @@ interface ExpertWeights {
   up?: Tensor;
   /** Down / output projection, [H, I]. */
   down: Tensor;
+  /** gpt-oss's biases: gate [I], up [I], down [H]. */
+  gateBias?: Tensor;
+  upBias?: Tensor;
+  downBias?: Tensor;
 }
 
 /** A layer call checked at the public boundary: everything the stages need. */
@@ -84,6 +90,18 @@ interface CheckedLayer {
 function loadExpert(params: StateDict, names: ExpertNames, config: ResolvedMoEConfig, intermediate: number): ExpertWeights {
   const H = config.hiddenSize;
   const hint = ` (naming scheme '${config.naming}'; set config.naming to match your state dict)`;
+  const fused = names.fused;
+  if (fused !== undefined) {
+    // gpt-oss / Llama 4: slice expert `index` out of the 3-D checkpoint tensors (experts/gpt-oss.ts).
+    const [N, I] = [config.numExperts, intermediate];
+    const tensors = {
+      gateUp: requireParam(params, fused.gateUp, [N, H, 2 * I], hint),
+      down: requireParam(params, fused.down, [N, I, H], hint),
+      gateUpBias: fused.gateUpBias === undefined ? undefined : requireParam(params, fused.gateUpBias, [N, 2 * I], hint),
+      downBias: fused.downBias === undefined ? undefined : requireParam(params, fused.downBias, [N, H], hint),
+    };
+    return { names, ...splitFusedExpert(tensors, fused.index, fused.layout) };
+  }
   return {
     names,
     gate: contiguous(requireParam(params, names.gate, [intermediate, H], hint)),
@@ -99,7 +117,8 @@ export function routerParamsOf(params: StateDict, config: Pick<ResolvedMoEConfig
   const routerParams: RouterParams = { weight: requireParam(params, names.routerWeight, [N, H]) };
   if (config.router.bias) routerParams.bias = requireParam(params, names.routerBias, [N]);
   if (config.router.scoreCorrectionBias) routerParams.scoreCorrectionBias = requireParam(params, names.scoreCorrectionBias, [N]);
-  for (const [name, value] of [[names.routerWeight, routerParams.weight], [names.routerBias, routerParams.bias], [names.scoreCorrectionBias, routerParams.scoreCorrectionBias]] as const) {
+  if (config.router.noise?.kind === 'noisy-top-k') routerParams.noiseWeight = requireParam(params, names.routerNoiseWeight, [N, H]);
+  for (const [name, value] of [[names.routerWeight, routerParams.weight], [names.routerBias, routerParams.bias], [names.scoreCorrectionBias, routerParams.scoreCorrectionBias], [names.routerNoiseWeight, routerParams.noiseWeight]] as const) {
     if (value !== undefined) checkFinite(`params["${name}"]`, value);
   }
   return routerParams;
@@ -117,8 +136,11 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
   if (dense && options.routingOverride !== undefined) {
     throw new MoEOracleError('routingOverride', 'no override in dense mode (every expert runs)', 'an override');
   }
-  for (const variant of ['groups', 'capacity'] as const) {
+  for (const variant of ['groups', 'capacity', 'noise'] as const) {
     if (dense && resolved.router[variant] !== undefined) throw new MoEOracleError(`config.router.${variant}`, "none in dense mode (every expert runs on every token)", 'a setting');
+  }
+  if (resolved.routerWeightOn === 'input' && (dense || resolved.router.capacity !== undefined)) {
+    throw new MoEOracleError('config.routerWeightOn', `'output' in ${dense ? 'dense mode' : 'a layer with capacity'} (no source weights the expert's input there)`, "'input'");
   }
   // Dense mode: every expert, weighted by its raw score, in rank order.
   const routerConfig: ResolvedRouterConfig = dense ? { ...resolved.router, topK: N, normalization: 'none', routedScalingFactor: 1 } : resolved.router;
@@ -143,12 +165,18 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
 
 /** Runs one expert on the backend: x [n, H] on the device → [n, H]. Checks its weights' values first. */
 function expertOnDevice(kernels: Kernels, x: DeviceTensor, weights: ExpertWeights, layer: CheckedLayer): DeviceTensor {
-  for (const [name, matrix] of [[weights.names.gate, weights.gate], [weights.names.down, weights.down], [weights.names.up, weights.up]] as const) {
+  const { names } = weights;
+  const checks = [[names.gate, weights.gate], [names.down, weights.down], [names.up, weights.up], [`${names.gate} bias`, weights.gateBias], [`${names.up} bias`, weights.upBias], [`${names.down} bias`, weights.downBias]] as const;
+  for (const [name, matrix] of checks) {
     if (name !== undefined && matrix !== undefined) checkFinite(`params["${name}"]`, matrix);
   }
   const [gate, down] = [kernels.upload(weights.gate), kernels.upload(weights.down)];
+  if (layer.config.expertKind === 'gpt-oss') {
+    const upload = (t: Tensor | undefined) => kernels.upload(t!);
+    return gptOssExpertOnDevice(kernels, x, { gate, gateBias: upload(weights.gateBias), up: upload(weights.up), upBias: upload(weights.upBias), down, downBias: upload(weights.downBias) });
+  }
   if (weights.up !== undefined) return swiGLUOnDevice(kernels, x, { w1: gate, w3: kernels.upload(weights.up), w2: down });
-  return ffnOnDevice(kernels, x, { wi: gate, wo: down }, layer.config.expertKind as Exclude<typeof layer.config.expertKind, 'swiglu'>);
+  return ffnOnDevice(kernels, x, { wi: gate, wo: down }, layer.config.expertKind as Exclude<typeof layer.config.expertKind, 'swiglu' | 'gpt-oss'>);
 }
 
 /** The device tensors the expert stage produces. */
@@ -167,11 +195,14 @@ function expertStage(kernels: Kernels, layer: CheckedLayer, x: DeviceTensor, rou
   const [T, k] = router.topkIndices.shape;
   const capacity = router.capacity;
   const { tokensPerExpert, slotsOfExpert } = dispatchByExpert(router.topkIndices, N, capacity?.keptMask);
+  // Llama 4 weights the expert's input: row w·x_t (combine with one weight per row: one rounding).
+  const onInput = layer.config.routerWeightOn === 'input';
   const parts = [];
   for (let e = 0; e < N; e++) {
     const slots = slotsOfExpert[e];
     if (slots.length === 0) continue;
-    const batch = kernels.gatherRows(x, tokenRowsOfSlots(slots, k));
+    let batch = kernels.gatherRows(x, tokenRowsOfSlots(slots, k));
+    if (onInput) batch = kernels.combine(kernels.upload(tensor(Float32Array.from(slots, (s) => router.topkWeights.data[s]), [slots.length, 1])), batch);
     parts.push({ values: expertOnDevice(kernels, batch, layer.experts[e], layer), rows: slots });
   }
   // Hugging Face Switch's pass-through: a dropped slot's row is the token's own input (its weight, the
@@ -193,7 +224,8 @@ function expertStage(kernels: Kernels, layer: CheckedLayer, x: DeviceTensor, rou
         : kernels.activation(kernels.linear(x, kernels.upload(layer.shared.gateWeight)), 'sigmoid');
     shared = { output, gate };
   }
-  const output = kernels.combine(kernels.upload(capacity?.combineWeights ?? router.topkWeights), slotOutputs, shared);
+  const combineWeights = onInput ? tensor(new Float32Array(T * k).fill(1), [T, k]) : (capacity?.combineWeights ?? router.topkWeights);
+  const output = kernels.combine(kernels.upload(combineWeights), slotOutputs, shared);
   return { output, shared, tokensPerExpert };
 }
 
@@ -209,13 +241,23 @@ function assembleOutput(layer: CheckedLayer, router: RouterOutput, stage: Expert
   return result;
 }
 
+/**
+ * Puts x on the device for the experts and, with jitter, the router's jittered copy beside it (the
+ * experts never see the jitter: router/noise.ts).
+ */
+function uploadInputs(kernels: Kernels, layer: CheckedLayer): { input: DeviceTensor; routerInput: DeviceTensor; jitter?: Tensor } {
+  const input = kernels.upload(layer.x);
+  const { routerInput, multipliers } = routerInputOf(layer.x, layer.routerConfig.noise);
+  return { input, routerInput: multipliers === undefined ? input : kernels.upload(routerInput), jitter: multipliers };
+}
+
 /** Runs the MoE layer on x [T, H], on a synchronous backend (default `cpu`). */
 export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
   const layer = checkLayerCall(x, params, config, options);
   const kernels = synchronousBackendOf(options, 'moeForwardAsync');
-  const input = kernels.upload(layer.x);
-  const scores = routerScoresOnDevice(kernels, input, layer.routerParams, layer.routerConfig);
-  const router = selectExperts(kernels.readSync(scores.logits), kernels.readSync(scores.scores), layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
+  const { input, routerInput, jitter } = uploadInputs(kernels, layer);
+  const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams, layer.routerConfig);
+  const router = selectExperts(readRouterScoresSync(kernels, scores, jitter), layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
   const stage = expertStage(kernels, layer, input, router);
   const shared = stage.shared && { output: kernels.readSync(stage.shared.output), gate: kernels.readSync(stage.shared.gate) };
   return assembleOutput(layer, router, stage, kernels.readSync(stage.output), shared);
@@ -225,10 +267,9 @@ export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, opti
 export async function moeForwardAsync(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): Promise<MoEOutput> {
   const layer = checkLayerCall(x, params, config, options);
   const kernels = backendOf(options);
-  const input = kernels.upload(layer.x);
-  const scores = routerScoresOnDevice(kernels, input, layer.routerParams, layer.routerConfig);
-  const [logits, routerScores] = await Promise.all([kernels.read(scores.logits), kernels.read(scores.scores)]);
-  const router = selectExperts(logits, routerScores, layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
+  const { input, routerInput, jitter } = uploadInputs(kernels, layer);
+  const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams, layer.routerConfig);
+  const router = selectExperts(await readRouterScores(kernels, scores, jitter), layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
   const stage = expertStage(kernels, layer, input, router);
   const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };
   return assembleOutput(layer, router, stage, await kernels.read(stage.output), shared);

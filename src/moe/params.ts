@@ -24,6 +24,8 @@ export type StateDict = Record<string, Tensor>;
 export interface ParameterShape {
   name: string;
   shape: number[];
+  /** The fan-in of the initialisation bound ±1/√fanIn when it is not shape[1] (fused 3-D experts, their biases). */
+  fanIn?: number;
 }
 
 function expertShapes(names: ExpertNames, hidden: number, intermediate: number): ParameterShape[] {
@@ -41,7 +43,17 @@ export function moeParameterShapes(config: MoEConfig): ParameterShape[] {
   const shapes: ParameterShape[] = [{ name: names.routerWeight, shape: [N, H] }];
   if (resolved.router.bias) shapes.push({ name: names.routerBias, shape: [N] });
   if (resolved.router.scoreCorrectionBias) shapes.push({ name: names.scoreCorrectionBias, shape: [N] });
-  for (let e = 0; e < N; e++) shapes.push(...expertShapes(names.expert(e), H, I));
+  if (resolved.router.noise?.kind === 'noisy-top-k') shapes.push({ name: names.routerNoiseWeight, shape: [N, H] });
+  const fused = names.expert(0).fused;
+  if (fused !== undefined) {
+    // gpt-oss / Llama 4: every expert in one 3-D tensor per projection, x·W layout.
+    shapes.push({ name: fused.gateUp, shape: [N, H, 2 * I], fanIn: H });
+    if (fused.gateUpBias !== undefined) shapes.push({ name: fused.gateUpBias, shape: [N, 2 * I], fanIn: H });
+    shapes.push({ name: fused.down, shape: [N, I, H], fanIn: I });
+    if (fused.downBias !== undefined) shapes.push({ name: fused.downBias, shape: [N, H], fanIn: I });
+  } else {
+    for (let e = 0; e < N; e++) shapes.push(...expertShapes(names.expert(e), H, I));
+  }
   if (resolved.sharedExpertIntermediateSize > 0) {
     shapes.push(...expertShapes(names.sharedExpert, H, resolved.sharedExpertIntermediateSize));
     if (resolved.sharedExpertGate) shapes.push({ name: names.sharedExpertGate, shape: [1, H] });
@@ -54,11 +66,11 @@ export function initMoEParams(config: MoEConfig, seed: number): StateDict {
   const resolved = resolveMoEConfig(config);
   const names = moeParameterNames(resolved);
   const params: StateDict = {};
-  for (const { name, shape } of moeParameterShapes(config)) {
+  for (const { name, shape, fanIn } of moeParameterShapes(config)) {
     let bound: number;
     if (name === names.scoreCorrectionBias) bound = 0.1;
     else if (name === names.routerBias) bound = 1 / Math.sqrt(resolved.hiddenSize);
-    else bound = 1 / Math.sqrt(shape[1]);
+    else bound = 1 / Math.sqrt(fanIn ?? shape[1]);
     params[name] = randomUniform(shape, { seed, name, low: -bound, high: bound });
   }
   return params;

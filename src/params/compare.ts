@@ -9,7 +9,7 @@
  * `rounding`), when the exact count rounds (or truncates) to the published digits.
  */
 import { countParameters, type CountOptions } from './count.js';
-import { readHfConfig } from './hf-config.js';
+import { readHfModel } from '../hf/model.js';
 import { publishedStep, type Preset, type PublishedFigure } from './presets.js';
 
 /** The tolerance of the comparison: 1%. */
@@ -48,7 +48,7 @@ export function optionFlags(options: CountOptions): string {
 
 /** Every published figure of `preset` with the computed count. */
 export function comparePublished(preset: Preset): FigureComparison[] {
-  const model = readHfConfig(preset.config, preset.name);
+  const model = readHfModel(preset.config, preset.name);
   return preset.published.map((figure) => {
     const computed = countParameters(model, figure.options)[figure.quantity];
     const difference = (computed - figure.value) / figure.value;

@@ -22,7 +22,7 @@
  *                                                                DeepSeek-V2 paper, section 2.1.2)
  */
 import { checkInteger } from '../tensor/errors.js';
-import type { AttentionSpec, ModelDescription } from './config.js';
+import type { AttentionSpec, ModelDescription } from '../hf/model-description.js';
 import type { ParameterCounts } from './count.js';
 
 /** Bytes per element of each storage type. */

@@ -26,15 +26,21 @@
  * Shapes follow the Hugging Face `transformers` modelling files of each family.
  */
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
-import {
-  attentionLabel,
-  type AttentionSpec,
-  type FeedForwardSpec,
-  type LayerGroup,
-  type ModelDescription,
-  type MoESpec,
-  type NormSpec,
-} from './config.js';
+import type {
+  AttentionSpec,
+  FeedForwardSpec,
+  LayerGroup,
+  ModelDescription,
+  MoESpec,
+  NormSpec,
+} from '../hf/model-description.js';
+
+/** "MHA", "GQA", "MQA" or "MLA": how an attention block is described in tables. */
+export function attentionLabel(attention: AttentionSpec): string {
+  if (attention.kind === 'mla') return 'MLA';
+  if (attention.numKeyValueHeads === attention.numHeads) return 'MHA';
+  return attention.numKeyValueHeads === 1 ? 'MQA' : 'GQA';
+}
 
 /** The parts a model's parameters are grouped into. */
 export type ParameterComponent =
@@ -428,7 +434,7 @@ export function modelSections(model: ModelDescription, options: ResolvedCountOpt
 /**
  * Counts the parameters of `model`: total and active, per component and per layer kind.
  *
- * @example countParameters(readHfConfig(mixtralConfig)).total // 46_702_792_704
+ * @example countParameters(readHfModel(mixtralConfig)).total // 46_702_792_704
  */
 export function countParameters(model: ModelDescription, options: CountOptions = {}): ParameterCounts {
   const resolved = resolveCountOptions(model, options);
@@ -461,6 +467,10 @@ export function countParameters(model: ModelDescription, options: CountOptions =
         byComponent: sectionByComponent,
       });
     }
+  }
+  // Sizes are at most 2^31 - 1 each (src/hf/fields.ts), but their products can still pass 2^53.
+  if (!Number.isSafeInteger(total)) {
+    throw new MoEOracleError('config', 'a model of fewer than 2^53 parameters (counted exactly in float64)', `${total.toExponential(3)} parameters`);
   }
   return { options: resolved, total, active, byComponent, byLayerKind, activeMatmulParams };
 }

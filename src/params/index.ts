@@ -3,8 +3,6 @@
  * Parameter, compute and memory calculators for dense and Mixture-of-Experts transformers, with
  * presets of published models. See README.md.
  */
-export * from './config.js';
-export * from './hf-config.js';
 export * from './count.js';
 export * from './cost.js';
 export * from './presets.js';

@@ -10,10 +10,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { MoEOracleError } from '../tensor/errors.js';
 import { comparePublished, optionFlags } from './compare.js';
-import { attentionLabel } from './config.js';
+import { attentionLabel } from './count.js';
 import { countParameters } from './count.js';
 import { formatCount, formatPercent, renderMarkdownTable } from './format.js';
-import { readHfConfig } from './hf-config.js';
+import { readHfModel } from '../hf/model.js';
 import { PRESETS, type Preset } from './presets.js';
 
 /** The markers around the generated part of README.md. */
@@ -23,7 +23,7 @@ export const TABLE_END = '<!-- preset-table:end -->';
 /** One line per preset: its architecture in numbers. */
 function architectureTable(presets: readonly Preset[]): string {
   const rows = presets.map((preset) => {
-    const model = readHfConfig(preset.config, preset.name);
+    const model = readHfModel(preset.config, preset.name);
     const layers = model.layerGroups.map((group) => `${group.count} ${group.kind}`).join(' + ');
     const moeGroup = model.layerGroups.find((group) => group.feedForward.kind === 'moe');
     const experts =
@@ -62,7 +62,7 @@ function comparisonTable(presets: readonly Preset[]): string {
 /** Exact counts under the default conventions. */
 function exactTable(presets: readonly Preset[]): string {
   const rows = presets.map((preset) => {
-    const counts = countParameters(readHfConfig(preset.config, preset.name));
+    const counts = countParameters(readHfModel(preset.config, preset.name));
     return [preset.name, String(counts.total), String(counts.active)];
   });
   return renderMarkdownTable(['preset', 'total (exact)', 'active (exact, defaults)'], rows, ['left', 'right', 'right']);

@@ -2,7 +2,7 @@
  * Presets: the config.json of published Mixture-of-Experts models (and one dense model for
  * contrast), with the parameter counts their authors published.
  *
- * Each preset is a plain Hugging Face-style config object, read by the same `readHfConfig` as a
+ * Each preset is a plain Hugging Face-style config object, read by the same `readHfModel` as a
  * user's config.json file. Its `published` figures are compared with the computed counts under the
  * counting conventions (`options`) that the publisher used; `notes` explains any gap beyond 1%:
  *
@@ -17,7 +17,7 @@
  */
 import { MoEOracleError } from '../tensor/errors.js';
 import type { CountOptions } from './count.js';
-import type { HfConfig } from './hf-config.js';
+import type { HfJson } from '../hf/fields.js';
 
 /** A parameter count as its authors published it. */
 export interface PublishedFigure {
@@ -41,7 +41,7 @@ export interface Preset {
   name: string;
   title: string;
   /** The model's Hugging Face config.json values (the keys that matter for counting). */
-  config: HfConfig;
+  config: HfJson;
   /** Where the config values come from. */
   source: string;
   published: PublishedFigure[];

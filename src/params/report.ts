@@ -4,12 +4,12 @@
  *
  * All numbers are computed by `count.ts`, `cost.ts` and `compare.ts`; this file only arranges them.
  */
-import type { ModelDescription } from './config.js';
+import type { ModelDescription } from '../hf/model-description.js';
 import { comparePublished, optionFlags } from './compare.js';
 import { PARAMETER_COMPONENTS, countParameters, type ParameterComponent, type CountOptions, type Counts, type ResolvedCountOptions } from './count.js';
 import { DTYPES, modelCosts, type Dtype } from './cost.js';
 import { formatBytes, formatCount, formatFlops, formatPercent, renderTextTable } from './format.js';
-import { readHfConfig } from './hf-config.js';
+import { readHfModel } from '../hf/model.js';
 import type { Preset } from './presets.js';
 
 /** Readable names of the components. */
@@ -77,7 +77,7 @@ export interface ReportSubject {
 
 /** Computes the report of `subject` under `options` at `contextLength` tokens of context. */
 export function buildReport(subject: ReportSubject, options: CountOptions, contextLength: number): ParamsReport {
-  const model: ModelDescription = readHfConfig(subject.config, subject.preset?.name ?? subject.name);
+  const model: ModelDescription = readHfModel(subject.config, subject.preset?.name ?? subject.name);
   const counts = countParameters(model, options);
   const costs = modelCosts(model, counts, contextLength);
   const published = subject.preset

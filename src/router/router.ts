@@ -31,6 +31,7 @@ import { backendOf, synchronousBackendOf, type BackendOption } from '../backends
 import { checkSelection, topK } from './topk.js';
 import { applyCapacity, resolveCapacityConfig, type CapacityConfig, type CapacityOutput, type ResolvedCapacityConfig } from './capacity.js';
 import { limitToGroups, resolveGroupLimitedConfig, type GroupLimitedConfig, type GroupSelection } from './group-limited.js';
+import { noisyLogitsOf, resolveNoiseConfig, routerInputOf, type NoiseConfig, type NoiseOutput, type ResolvedNoiseConfig } from './noise.js';
 
 /** How logits become per-expert scores. */
 export type Scoring = 'softmax' | 'sigmoid';
@@ -65,6 +66,13 @@ export interface RouterConfig {
   groups?: GroupLimitedConfig;
   /** Expert capacity and token dropping (capacity.ts); default none: every chosen slot is processed. */
   capacity?: CapacityConfig;
+  /** Router noise (noise.ts): jitter on the router's input, or noisy top-k; default none [router_jitter_noise]. */
+  noise?: NoiseConfig;
+  /**
+   * What top-k ranks: 'scores' (default) or 'logits' (Llama 4's Llama4Router: top-k of the logits, then
+   * sigmoid of the chosen ones). 'softmax-topk' always ranks logits.
+   */
+  selectOn?: 'scores' | 'logits';
 }
 
 /** Router parameters. */
@@ -75,6 +83,8 @@ export interface RouterParams {
   bias?: Tensor;
   /** [N] "gate.e_score_correction_bias" (DeepSeek-V3), selection only; present exactly when `RouterConfig.scoreCorrectionBias`. */
   scoreCorrectionBias?: Tensor;
+  /** [N, H] "gate.w_noise", noisy top-k's noise projection; present exactly when `noise.kind` is 'noisy-top-k'. */
+  noiseWeight?: Tensor;
 }
 
 /** What the router returns. */
@@ -96,12 +106,21 @@ export interface RouterOutput {
   groups?: GroupSelection;
   /** Capacity and drops (when `capacity` is set): the combine uses `capacity.combineWeights`. */
   capacity?: CapacityOutput;
+  /**
+   * The noise drawn (when `noise` is set and enabled): jitter multipliers, or noisy top-k's ε, standard
+   * deviations and noisy logits H. With noisy top-k, `logits` stay the clean x·W_gᵀ while `scores` and
+   * the weights come from H.
+   */
+  noise?: NoiseOutput;
 }
 
 /** A router config with defaults filled in and every value checked; absent variants are null. */
-export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity'>> & {
+export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity' | 'noise' | 'selectOn'>> & {
+  /** Filled in by resolveRouterConfig ('scores' unless set). */
+  selectOn?: 'scores' | 'logits';
   groups?: GroupLimitedConfig;
   capacity?: ResolvedCapacityConfig;
+  noise?: ResolvedNoiseConfig;
 };
 
 /** Router settings of published models (k and the parameter flags are set separately). */
@@ -117,7 +136,7 @@ export const ROUTER_PRESETS = {
   'deepseek-v3': { scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 },
 } as const satisfies Record<string, Omit<RouterConfig, 'topK'>>;
 
-const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity'];
+const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity', 'noise', 'selectOn'];
 
 /**
  * Checks a router config against the number of experts and fills in defaults. `where` names the
@@ -134,7 +153,12 @@ export function resolveRouterConfig(config: RouterConfig, numExperts: number, wh
     routedScalingFactor: checkFiniteNumber(`${where}.routedScalingFactor`, config.routedScalingFactor ?? 1, -FLOAT32_MAX, FLOAT32_MAX),
     bias: checkBoolean(`${where}.bias`, config.bias, false),
     scoreCorrectionBias: checkBoolean(`${where}.scoreCorrectionBias`, config.scoreCorrectionBias, false),
+    selectOn: checkOneOf(`${where}.selectOn`, config.selectOn ?? 'scores', ['scores', 'logits'] as const),
   };
+  if (config.noise !== undefined) resolved.noise = resolveNoiseConfig(config.noise, `${where}.noise`);
+  if (resolved.scoreCorrectionBias && resolved.selectOn === 'logits') {
+    throw new MoEOracleError(`${where}.selectOn`, "'scores' when a score-correction bias is used (the bias shifts scores, not logits)", "'logits'");
+  }
   if (config.groups !== undefined) resolved.groups = resolveGroupLimitedConfig(config.groups, numExperts, resolved.topK, `${where}.groups`);
   if (config.capacity !== undefined) resolved.capacity = resolveCapacityConfig(config.capacity, resolved.topK, resolved.routedScalingFactor, `${where}.capacity`);
   if (resolved.scoreCorrectionBias && resolved.normalization === 'softmax-topk') {
@@ -211,6 +235,14 @@ function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, 
     ['bias', 'gate.bias', params.bias],
     ['scoreCorrectionBias', 'gate.e_score_correction_bias', params.scoreCorrectionBias],
   ] as const;
+  const noisy = resolved.noise?.kind === 'noisy-top-k';
+  if (noisy !== (params.noiseWeight !== undefined)) {
+    throw new MoEOracleError('gate.w_noise', noisy ? `a [${numExperts}, ${hidden}] tensor (router.noise.kind is 'noisy-top-k')` : "no such parameter (no noisy top-k)", params.noiseWeight === undefined ? 'none' : 'a tensor');
+  }
+  if (params.noiseWeight !== undefined) {
+    checkShape('gate.w_noise', params.noiseWeight, [numExperts, hidden]);
+    checkFinite('gate.w_noise', params.noiseWeight);
+  }
   for (const [flag, name, value] of optional) {
     if (resolved[flag] !== (value !== undefined)) {
       throw new MoEOracleError(name, resolved[flag] ? `a [${numExperts}] tensor (router.${flag} is true)` : `no such parameter (router.${flag} is false)`, value === undefined ? 'none' : 'a tensor');
@@ -226,15 +258,46 @@ function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, 
   return resolved;
 }
 
+/** Device tensors of stage 1: logits, scores [T, N], and noisy top-k's noise logits x·W_noiseᵀ [T, N]. */
+export interface RouterScoresOnDevice {
+  logits: DeviceTensor;
+  scores: DeviceTensor;
+  noiseLogits?: DeviceTensor;
+}
+
 /**
- * Stage 1, on the backend: logits = x·W_gᵀ (+ b) and their scores. x is already on the device.
- * Returns device tensors [T, N].
+ * Stage 1, on the backend: logits = x·W_gᵀ (+ b) and their scores (and x·W_noiseᵀ for noisy top-k).
+ * x is the router's input (jittered when jitter is on), already on the device. Returns device tensors [T, N].
  */
-export function routerScoresOnDevice(kernels: Kernels, x: DeviceTensor, params: RouterParams, config: ResolvedRouterConfig): { logits: DeviceTensor; scores: DeviceTensor } {
+export function routerScoresOnDevice(kernels: Kernels, x: DeviceTensor, params: RouterParams, config: ResolvedRouterConfig): RouterScoresOnDevice {
   const bias = params.bias === undefined ? undefined : kernels.upload(params.bias);
   const logits = kernels.linear(x, kernels.upload(params.weight), bias);
   const scores = config.scoring === 'softmax' ? kernels.softmax(logits) : kernels.activation(logits, 'sigmoid');
-  return { logits, scores };
+  const noisy = config.noise?.kind === 'noisy-top-k' && config.noise.enabled && params.noiseWeight !== undefined;
+  return noisy ? { logits, scores, noiseLogits: kernels.linear(x, kernels.upload(params.noiseWeight!)) } : { logits, scores };
+}
+
+/** Stage 1's tensors read back to the host (synchronously), with the jitter multipliers when drawn. */
+export interface RouterScores {
+  logits: Tensor;
+  scores: Tensor;
+  noiseLogits?: Tensor;
+  jitter?: Tensor;
+}
+
+/** Reads stage 1 back with `readSync`. */
+export function readRouterScoresSync(kernels: Kernels, device: RouterScoresOnDevice, jitter?: Tensor): RouterScores {
+  const read: RouterScores = { logits: kernels.readSync(device.logits), scores: kernels.readSync(device.scores), jitter };
+  if (device.noiseLogits !== undefined) read.noiseLogits = kernels.readSync(device.noiseLogits);
+  return read;
+}
+
+/** Reads stage 1 back with `await read`. */
+export async function readRouterScores(kernels: Kernels, device: RouterScoresOnDevice, jitter?: Tensor): Promise<RouterScores> {
+  const [logits, scores, noiseLogits] = await Promise.all([kernels.read(device.logits), kernels.read(device.scores), device.noiseLogits === undefined ? undefined : kernels.read(device.noiseLogits)]);
+  const read: RouterScores = { logits, scores, jitter };
+  if (noiseLogits !== undefined) read.noiseLogits = noiseLogits;
+  return read;
 }
 
 /**
@@ -242,17 +305,27 @@ export function routerScoresOnDevice(kernels: Kernels, x: DeviceTensor, params: 
  * selection scores, then the weights. logits, scores [T, N] as read back from stage 1.
  */
 export function selectExperts(
-  logits: Tensor,
-  scores: Tensor,
+  read: RouterScores,
   config: ResolvedRouterConfig,
   scoreCorrectionBias: Tensor | undefined,
   routingOverride: IntTensor | undefined,
 ): RouterOutput {
-  checkProducedFinite('router', 'logits', logits);
+  const cleanLogits = read.logits;
+  checkProducedFinite('router', 'logits', cleanLogits);
+  let logits = cleanLogits;
+  let scores = read.scores;
+  let noise: NoiseOutput | undefined;
+  if (read.jitter !== undefined) noise = { jitter: read.jitter };
+  // Noisy top-k: selection and weights run on H = logits + ε·σ and its scores (noise.ts).
+  if (read.noiseLogits !== undefined && config.noise?.kind === 'noisy-top-k') {
+    const noisy = noisyLogitsOf(cleanLogits, read.noiseLogits, config.noise, config.scoring);
+    checkProducedFinite('router', 'noisy_logits', noisy.logits);
+    [logits, scores, noise] = [noisy.logits, noisy.scores, noisy.output];
+  }
   const [tokens, numExperts] = logits.shape;
   const k = config.topK;
-  // Selection space: logits for 'softmax-topk', else scores (+ the selection-only bias).
-  let selection = config.normalization === 'softmax-topk' ? logits : scores;
+  // Selection space: logits for 'softmax-topk' or selectOn 'logits', else scores (+ the selection-only bias).
+  let selection = config.normalization === 'softmax-topk' || config.selectOn === 'logits' ? logits : scores;
   if (scoreCorrectionBias !== undefined) selection = addRowVector(scores, scoreCorrectionBias);
   // Group-limited selection: keep the best groups, mask the other experts with −Infinity.
   const grouped = config.groups === undefined ? undefined : limitToGroups(selection, config.groups, k);
@@ -275,8 +348,9 @@ export function selectExperts(
   }
   const weights = tensor(topkWeights, [tokens, k]);
   checkProducedFinite('router', 'topk_weights', weights);
-  const output: RouterOutput = { logits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
+  const output: RouterOutput = { logits: cleanLogits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
   if (grouped !== undefined) output.groups = grouped.groups;
+  if (noise !== undefined) output.noise = noise;
   if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity);
   return output;
 }
@@ -285,17 +359,18 @@ export function selectExperts(
 export function route(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): RouterOutput {
   const resolved = checkRouterCall(x, params, config, options.routingOverride);
   const kernels = synchronousBackendOf(options, 'routeAsync');
-  const device = routerScoresOnDevice(kernels, kernels.upload(x), params, resolved);
-  return selectExperts(kernels.readSync(device.logits), kernels.readSync(device.scores), resolved, params.scoreCorrectionBias, options.routingOverride);
+  const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
+  const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
+  return selectExperts(readRouterScoresSync(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride);
 }
 
 /** `route` on any backend, synchronous or asynchronous (same result, bit for bit, on `cpu`). */
 export async function routeAsync(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): Promise<RouterOutput> {
   const resolved = checkRouterCall(x, params, config, options.routingOverride);
   const kernels = backendOf(options);
-  const device = routerScoresOnDevice(kernels, kernels.upload(x), params, resolved);
-  const [logits, scores] = await Promise.all([kernels.read(device.logits), kernels.read(device.scores)]);
-  return selectExperts(logits, scores, resolved, params.scoreCorrectionBias, options.routingOverride);
+  const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
+  const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
+  return selectExperts(await readRouterScores(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride);
 }
 
 /** scores [T, N] + bias [N], rounded to float32 (as DeepSeek-V3 adds its fp32 bias). */

@@ -6,6 +6,7 @@
 import { contiguous, type Tensor } from '../../tensor/tensor.js';
 import type { DeviceTensor, Kernels } from '../kernels.js';
 import { activationCpu, siluAndMulCpu } from './elementwise.js';
+import { clampedSwiGLUCpu } from './clamped-swiglu.js';
 import { combineCpu, gatherRowsCpu, scatterRowsCpu } from './gather-combine.js';
 import { linearCpu } from './linear.js';
 import { batchedMatmulCpu } from './matmul.js';
@@ -24,6 +25,7 @@ export const cpuBackend: Kernels = {
   linear: (x, weight, bias) => linearCpu(host(x), host(weight), bias === undefined ? undefined : host(bias)),
   activation: (x, activation) => activationCpu(host(x), activation),
   siluAndMul: (gate, up) => siluAndMulCpu(host(gate), host(up)),
+  clampedSwiGLU: (gate, up, options) => clampedSwiGLUCpu(host(gate), host(up), options.alpha, options.limit),
   softmax: (z) => softmaxCpu(host(z)),
   logSumExp: (z) => logSumExpCpu(host(z)),
   rmsNorm: (x, weight, eps) => rmsNormCpu(host(x), host(weight), eps),

@@ -5,7 +5,7 @@
  */
 import type { MoEConfig } from '../../moe/config.js';
 import { resolveMoEConfig } from '../../moe/config.js';
-import { moeConfigToHuggingFace } from '../../moe/hf-config.js';
+import { moeConfigToHuggingFace, type HfLayerFamily } from '../../hf/layer-config.js';
 import { moeParameterNames } from '../../moe/names.js';
 import { initMoEParams, type StateDict } from '../../moe/params.js';
 import { randomNormal } from '../../tensor/prng.js';
@@ -15,13 +15,26 @@ import type { GoldenCase } from '../case.js';
 /** Edits applied to freshly generated tensors to build an edge case. */
 export type Edit = (tensors: { x: Tensor; params: StateDict }) => void;
 
+/**
+ * Options of a case. `family`: the Hugging Face model_type whose keys the metadata carries beside the
+ * exact `moe_oracle` config; give one only when that family's keys build exactly this layer (router
+ * cases: this router), which `moeConfigToHuggingFace` checks. Without it, no model_type is written.
+ */
+export interface CaseOptions {
+  seed: number;
+  tokens: number;
+  edit?: Edit;
+  large?: boolean;
+  family?: HfLayerFamily;
+}
+
 /** An MoE-layer case. */
-export function moeCase(name: string, description: string, config: MoEConfig, options: { seed: number; tokens: number; edit?: Edit; large?: boolean }): GoldenCase {
+export function moeCase(name: string, description: string, config: MoEConfig, options: CaseOptions): GoldenCase {
   return {
     name,
     component: 'moe',
     description,
-    config: moeConfigToHuggingFace(config),
+    config: moeConfigToHuggingFace(config, options.family),
     seed: options.seed,
     large: options.large,
     make() {
@@ -34,19 +47,19 @@ export function moeCase(name: string, description: string, config: MoEConfig, op
 }
 
 /** A router-only case: the layer's router parameters only. */
-export function routerCase(name: string, description: string, config: MoEConfig, options: { seed: number; tokens: number; edit?: Edit }): GoldenCase {
+export function routerCase(name: string, description: string, config: MoEConfig, options: CaseOptions): GoldenCase {
   return {
     name,
     component: 'router',
     description,
-    config: moeConfigToHuggingFace(config),
+    config: moeConfigToHuggingFace(config, options.family, { routerOnly: true }),
     seed: options.seed,
     make() {
       const resolved = resolveMoEConfig(config);
       const names = moeParameterNames(resolved);
       const all = initMoEParams({ ...config, expertIntermediateSize: 1, sharedExpertIntermediateSize: 0, sharedExpertGate: false }, options.seed);
       const params: StateDict = {};
-      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias]) if (all[key]) params[key] = all[key];
+      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias, names.routerNoiseWeight]) if (all[key]) params[key] = all[key];
       const x = randomNormal([options.tokens, config.hiddenSize], { seed: options.seed, name: 'inputs.x' });
       options.edit?.({ x, params });
       return { inputs: { x }, params };

@@ -7,7 +7,8 @@ import { moeCases } from './moe.js';
 import { opCases } from './ops.js';
 import { routerCases } from './router.js';
 import { routingCases } from './routing.js';
+import { routingNoiseCases } from './routing-noise.js';
 import { lossCases } from './losses.js';
 import { routerBackwardCases } from './router-backward.js';
 
-export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases];
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases, ...routingNoiseCases];

@@ -1,7 +1,7 @@
 /**
  * The normalised description of a transformer (dense or Mixture-of-Experts) that the parameter,
  * FLOP and memory calculators work on. Every model family's config.json is translated into this one
- * shape by `hf-config.ts`, so the counting code never looks at family-specific key names.
+ * shape by `model.ts`, so the counting code never looks at family-specific key names.
  *
  * A model is a list of layer groups (consecutive or not: "the 3 dense layers", "the 58 MoE
  * layers"), each group holding identical layers, plus the embeddings, final norms and optional
@@ -137,11 +137,4 @@ export interface ModelDescription {
   /** Elements of T5-style relative position bias tables (buckets × heads per stack). */
   positionBiasParams: number;
   mtp: MtpSpec | null;
-}
-
-/** "MHA", "GQA", "MQA" or "MLA": how an attention block is described in tables. */
-export function attentionLabel(attention: AttentionSpec): string {
-  if (attention.kind === 'mla') return 'MLA';
-  if (attention.numKeyValueHeads === attention.numHeads) return 'MHA';
-  return attention.numKeyValueHeads === 1 ? 'MQA' : 'GQA';
 }
