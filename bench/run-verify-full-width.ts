@@ -74,7 +74,7 @@ try {
       return { name: `params.${name}`, dtype: 'F32', shape, values: () => fastUniform(shape.reduce((a, b) => a * b, 1), bound, SEED + index) };
     }),
   ];
-  const metadata = { case: 'bench/mixtral-full-width', component: 'moe', config: JSON.stringify(COMPONENTS.moe.configToJson(config)), seed: String(SEED) };
+  const metadata = { case: 'bench/mixtral-full-width', component: 'moe', config: JSON.stringify(COMPONENTS.moe.configToJson(COMPONENTS.moe.parseConfig(config))), seed: String(SEED) };
   writeSafetensorsStream(input, tensors, metadata);
   console.log(`generated ${input}: ${gigabytes(statSync(input).size)} in ${((Date.now() - started) / 1000).toFixed(1)} s (T = ${TOKENS}, H 4096, I 14336, 8 experts, top-2)`);
 
