@@ -58,6 +58,8 @@ describe('verify never passes what it did not compare', () => {
     for (const [name, t] of Object.entries(original.tensors)) tensors[name === 'outputs.y' ? 'outputs.__proto__' : name] = t;
     const golden = readSafetensors(writeSafetensors(tensors, original.metadata));
     expect(Object.keys(golden.tensors)).toContain('outputs.__proto__');
+    // Split by prefix, "__proto__" stays an ordinary entry (not the map's prototype).
+    expect(Object.keys(tensorsUnder(golden.tensors, 'outputs.'))).toContain('__proto__');
     const report = verify(golden, backend({ y: constant(original.tensors['outputs.y'], 12345) }));
     expect(report.missingInGolden).toEqual(['y']);
     expect(report.extra).toEqual(['y']);
@@ -83,6 +85,16 @@ describe('verify never passes what it did not compare', () => {
       expect(report.missingInGolden, entry.case).toContain(main);
     }
     expect(seen.size).toBe(Object.keys(COMPONENTS).length);
+  });
+
+  it('fails a backend that provides every output but the main one (the rest all pass)', () => {
+    const golden = load('moe/mixtral-tiny');
+    const { y: _y, ...rest } = sameOutputs(golden);
+    const report = verify(golden, backend(rest));
+    expect(report.comparisons.length).toBe(6);
+    expect(report.comparisons.every((c) => c.passed)).toBe(true);
+    expect(report.unchecked).toEqual(['y']);
+    expectFail(report, /did not provide outputs\.y, the main moe output/);
   });
 
   it('fails an incomplete golden file (no margins) when the backend routing differs, without a TypeError', () => {
