@@ -91,7 +91,7 @@ describe('verify never passes what it did not compare', () => {
     const golden = load('moe/mixtral-tiny');
     const { y: _y, ...rest } = sameOutputs(golden);
     const report = verify(golden, backend(rest));
-    expect(report.comparisons.length).toBe(6);
+    expect(report.comparisons.length).toBe(5); // the indices are judged as sets, not compared
     expect(report.comparisons.every((c) => c.passed)).toBe(true);
     expect(report.unchecked).toEqual(['y']);
     expectFail(report, /did not provide outputs\.y, the main moe output/);
