@@ -100,5 +100,36 @@ export { buildReport, renderReport } from './params/report.js';
 export {
   loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
   updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+  noisyTopKLoadLoss, NOISY_LOAD_SOURCES,
 } from './losses/index.js';
+export type { NoisyTopKLoadOptions, NoisyTopKLoadResult, NoisyLoadSource } from './losses/index.js';
 export type { LoadBalancingOptions, LoadBalancingVariant, ZLossOptions, ImportanceOptions, ImportanceSource, LossResult, LossScoring } from './losses/index.js';
+
+// attention: MLA (naive and weight-absorbed), MHA / GQA / MQA, KV caches (contiguous and paged), cache arithmetic
+export type { RopeLayout, RopeRotation } from './backends/kernels.js';
+export type { AttentionKind, AttentionConfig, MLAConfig, StandardAttentionConfig, RopeConfig, YarnScaling, ResolvedAttentionConfig, ResolvedMLAConfig, ResolvedStandardAttentionConfig } from './attention/config.js';
+export { ATTENTION_KINDS, ROPE_LAYOUTS, resolveAttentionConfig, resolveMLAConfig, resolveStandardAttentionConfig } from './attention/config.js';
+export { inverseFrequencies, ropeAttentionFactor, softmaxScale, yarnMscale } from './attention/rope.js';
+export { attentionParameterShapes, initAttentionParams } from './attention/params.js';
+export type { MLAForm } from './attention/mla.js';
+export { MLA_FORMS } from './attention/mla.js';
+export type { AttentionOptions, AttentionOutput } from './attention/attention.js';
+export { attention, attentionAsync } from './attention/attention.js';
+export type { AttentionCache, ContiguousAttentionCache, PagedAttentionCache, CacheLayout, CachePart } from './attention/cache.js';
+export { createAttentionCache, createPagedAttentionCache, cacheLayoutOf, cacheContents, cacheCapacity } from './attention/cache.js';
+export type { KVCacheShape, KVCacheSize } from './attention/kv-cache-size.js';
+export { kvCacheShapeOf, kvCacheElementsPerTokenPerLayer, kvCacheSize } from './attention/kv-cache-size.js';
+export type { KVCacheComparisonRow } from './attention/kv-cache-table.js';
+export { deepSeekKVCacheComparison, renderKVCacheComparison } from './attention/kv-cache-table.js';
+export { attentionConfigFromHuggingFace } from './attention/hf-config.js';
+
+// backends/gpujs: the gpu.js backend (Node headless-gl, browser WebGL / WebGL2 / WebGPU) and the
+// verification of any backend on golden cases
+export type { GpuLike } from './backends/gpujs/runtime.js';
+export type { GpujsKernels } from './backends/gpujs/backend.js';
+export { createGpujsBackend } from './backends/gpujs/backend.js';
+export { runSynchronously } from './backends/gpujs/synchronous-view.js';
+export type { CaseEntry, CaseResult, MatrixCell } from './backends/gpujs/verify-cases.js';
+export { verifyCaseOn, verifyCasesOn, runCaseOn, matrixColumn } from './backends/gpujs/verify-cases.js';
+export type { KernelValidation } from './backends/gpujs/validate.js';
+export { validateKernels } from './backends/gpujs/validate.js';

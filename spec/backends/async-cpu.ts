@@ -46,4 +46,13 @@ export const asyncCpuBackend: Kernels = {
   batchedMatmul: (a, b, options) =>
     later([a.shape[0], a.shape[1], options?.transposeB ? b.shape[1] : b.shape[2]], [a, b], (ah, bh) => cpuBackend.batchedMatmul(ah, bh, options) as Tensor),
   maskedSoftmax: (s, options) => later(s.shape, [s], (sh) => cpuBackend.maskedSoftmax(sh, options) as Tensor),
+  splitHeads: (x, heads, columns) => later([heads, x.shape[0], columns.width], [x], (xh) => cpuBackend.splitHeads(xh, heads, columns) as Tensor),
+  mergeHeads: (x) => later([x.shape[1], x.shape[0] * x.shape[2]], [x], (xh) => cpuBackend.mergeHeads(xh) as Tensor),
+  concatLastAxis: (parts) => {
+    const rank = parts[0].shape.length;
+    const width = parts.reduce((sum, p) => sum + p.shape[rank - 1], 0);
+    const shape = rank === 3 ? [Math.max(...parts.map((p) => p.shape[0])), parts[0].shape[1], width] : [parts[0].shape[0], width];
+    return later(shape, [...parts], (...hosts) => cpuBackend.concatLastAxis(hosts) as Tensor);
+  },
+  rope: (x, rotation) => later(x.shape, [x], (xh) => cpuBackend.rope(xh, rotation) as Tensor),
 };

@@ -1,7 +1,7 @@
 // A value of the wrong type is never read as the default, and an impossible relation between keys is
 // never run: both are a MoEOracleError naming the key, the expected type or range, and the value.
 import { describe, expect, it } from 'vitest';
-import { moeConfigFromHuggingFace, readHfAttention, readHfModel } from '../../src/index.js';
+import { moeConfigFromHuggingFace, readHfAttention, readHfModel, resolveMoEConfig } from '../../src/index.js';
 import { findPreset } from '../../src/params/presets.js';
 import { MoEOracleError } from '../../src/tensor/errors.js';
 
@@ -51,12 +51,15 @@ describe('the Hugging Face reader', () => {
     expect(errorOf(() => moeConfigFromHuggingFace({ ...preset('mixtral-8x7b'), hidden_act: 'gelu' })).argument).toBe('config.hidden_act');
   });
 
-  it('refuses router jitter (training-time noise) for the layer, naming the key', () => {
-    const error = errorOf(() => moeConfigFromHuggingFace({ ...preset('mixtral-8x7b'), router_jitter_noise: 0.01 }));
-    expect(error.argument).toBe('config.router_jitter_noise');
+  it('reads router jitter (training-time noise) as off for inference, on with a seed in training mode; a jitter outside [0, 1] names the key', () => {
+    const mixtral = { ...preset('mixtral-8x7b'), router_jitter_noise: 0.01 };
+    expect(resolveMoEConfig(moeConfigFromHuggingFace(mixtral)).router.noise).toEqual({ kind: 'jitter', epsilon: 0.01, seed: 0, enabled: false });
+    expect(resolveMoEConfig(moeConfigFromHuggingFace(mixtral, { training: { seed: 3 } })).router.noise).toEqual({ kind: 'jitter', epsilon: 0.01, seed: 3, enabled: true });
+    expect(errorOf(() => moeConfigFromHuggingFace({ ...mixtral, router_jitter_noise: 2 })).argument).toBe('config.router_jitter_noise');
     const dbrx = preset('dbrx') as { ffn_config: Record<string, unknown> };
-    expect(errorOf(() => moeConfigFromHuggingFace({ ...dbrx, ffn_config: { ...dbrx.ffn_config, moe_jitter_eps: 0.01 } })).argument).toBe('config.ffn_config.moe_jitter_eps');
+    expect(errorOf(() => moeConfigFromHuggingFace({ ...dbrx, ffn_config: { ...dbrx.ffn_config, moe_jitter_eps: -1 } })).argument).toBe('config.ffn_config.moe_jitter_eps');
   });
+
 
   it('reads an integral float as a float (JSON has one number type) and names the model_type it read for', () => {
     expect(moeConfigFromHuggingFace({ ...v3AllGroups, routed_scaling_factor: 1 }).router.routedScalingFactor).toBe(1);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { moeConfigFromHuggingFace, readHfMoeBlock, resolveMoEConfig, type MoEConfig } from '../../src/index.js';
 import { findPreset } from '../../src/params/presets.js';
 import { MoEOracleError } from '../../src/tensor/errors.js';
-import { GPT_OSS_20B, SWITCH_BASE_8 } from './real-configs.js';
+import { GPT_OSS_20B, LLAMA_4_SCOUT, SWITCH_BASE_8 } from './real-configs.js';
 
 const preset = (name: string) => findPreset(name)!.config;
 const layer = (json: unknown) => resolveMoEConfig(moeConfigFromHuggingFace(json));
@@ -60,25 +60,27 @@ describe('the layer config of a published config.json', () => {
     });
   });
 
-  it('DeepSeek-V3 with its groups all kept (topk_group = n_group): sigmoid, selection bias, ε 1e-20, scaling 2.5, 1 shared expert', () => {
+  it('DeepSeek-V3 with its groups all kept (topk_group = n_group): sigmoid, selection bias, ε 1e-20, scaling 2.5, 1 shared expert, noaux_tc groups', () => {
     expectLayer({ ...preset('deepseek-v3'), topk_group: 8 }, {
       hiddenSize: 7168, numExperts: 256, expertIntermediateSize: 2048,
-      router: { topK: 8, scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5, scoreCorrectionBias: true },
+      router: {
+        topK: 8, scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5, scoreCorrectionBias: true,
+        groups: { method: 'noaux_tc', numGroups: 8, topkGroup: 8 },
+      },
       sharedExpertIntermediateSize: 2048, naming: 'deepseek',
     });
   });
 
-  it('DeepSeek-V3 as released (topk_group 4 of n_group 8): its groups are read, and the layer refuses them, naming topk_group', () => {
-    const block = readHfMoeBlock(preset('deepseek-v3'));
-    expect(block.groups).toEqual({ numGroups: 8, topkGroup: 4, groupScore: 'top2-sum' });
-    const error = errorOf(() => moeConfigFromHuggingFace(preset('deepseek-v3')));
-    expect(error.argument).toBe('config.topk_group');
-    expect(error.message).toContain('group-limited routing');
+  it('DeepSeek-V3 as released (topk_group 4 of n_group 8): the layer routes in 4 of 8 groups scored by their top-2 sum (noaux_tc)', () => {
+    expect(readHfMoeBlock(preset('deepseek-v3')).groups).toEqual({ numGroups: 8, topkGroup: 4, groupScore: 'top2-sum' });
+    expect(layer(preset('deepseek-v3')).router.groups).toEqual({ method: 'noaux_tc', numGroups: 8, topkGroup: 4 });
   });
 
-  it('DeepSeek-V2 as released (group_limited_greedy, 3 of 8 groups): groups read as max-scored, refused by the layer', () => {
+  it('DeepSeek-V2 as released (group_limited_greedy, 3 of 8 groups): groups scored by their maximum; V2-Lite (greedy) has none', () => {
     expect(readHfMoeBlock(preset('deepseek-v2')).groups).toEqual({ numGroups: 8, topkGroup: 3, groupScore: 'max' });
-    expect(errorOf(() => moeConfigFromHuggingFace(preset('deepseek-v2'))).argument).toBe('config.topk_group');
+    expect(layer(preset('deepseek-v2')).router).toMatchObject({ topK: 6, normalization: 'none', routedScalingFactor: 16, groups: { method: 'group_limited_greedy', numGroups: 8, topkGroup: 3 } });
+    expect(layer({ ...preset('deepseek-v2'), topk_method: 'greedy' }).router.groups).toBeUndefined();
+    expect(layer(preset('deepseek-v2-lite')).router.groups).toBeUndefined();
   });
 
   it('DBRX: ffn_config read (16 experts of 10752, top-4), p-norm with p = 1 by default, p = 2 or none as moe_normalize_expert_weights says', () => {
@@ -104,13 +106,33 @@ describe('the layer config of a published config.json', () => {
     );
   });
 
-  it('switch-base-8: d_model, d_ff, 8 ReLU experts, top-1, capacity 64 and jitter 0.01 read; the layer refuses the capacity, naming expert_capacity', () => {
+  it('switch-base-8: d_model, d_ff, 8 ReLU experts, top-1; expert_capacity 64 a fixed capacity, dropped tokens 0 (transformers since #37123) or passed through; jitter 0.01 off for inference', () => {
     expect(readHfMoeBlock(SWITCH_BASE_8)).toMatchObject({
       hiddenSize: 768, numExperts: 8, topK: 1, expertKind: 'relu', expertIntermediateSize: 3072,
       router: { scoring: 'softmax', normalization: 'none', bias: false }, expertCapacity: 64, routerJitterNoise: 0.01,
     });
-    const error = errorOf(() => moeConfigFromHuggingFace(SWITCH_BASE_8));
-    expect(error.argument).toBe('config.expert_capacity');
-    expect(error.actual).toBe('64');
+    expectLayer(SWITCH_BASE_8, {
+      hiddenSize: 768, numExperts: 8, expertIntermediateSize: 3072, expertKind: 'relu', naming: 'switch',
+      router: {
+        topK: 1, normalization: 'none',
+        capacity: { formula: 'fixed', expertCapacity: 64, dropped: 'zero' },
+        noise: { kind: 'jitter', epsilon: 0.01, seed: 0, enabled: false },
+      },
+    });
+    const older = resolveMoEConfig(moeConfigFromHuggingFace(SWITCH_BASE_8, { switchDroppedTokens: 'pass-through', sequenceLength: 128, training: { seed: 5 } }));
+    expect(older.router.capacity).toMatchObject({ formula: 'fixed', expertCapacity: 64, dropped: 'pass-through', groupSize: 128, dropPolicy: 'position-choice-major' });
+    expect(older.router.noise).toEqual({ kind: 'jitter', epsilon: 0.01, seed: 5, enabled: true });
+    expect(errorOf(() => moeConfigFromHuggingFace({ ...SWITCH_BASE_8, expert_capacity: 0 })).argument).toBe('config.expert_capacity');
+  });
+
+  it('Llama-4-Scout (model_type llama4, text_config) and its text config alone: 16 experts of 8192, top-1 on logits, sigmoid weight on the input, one shared expert of 8192', () => {
+    const expected: MoEConfig = {
+      hiddenSize: 5120, numExperts: 16, expertIntermediateSize: 8192, sharedExpertIntermediateSize: 8192, naming: 'llama4', routerWeightOn: 'input',
+      router: { topK: 1, scoring: 'sigmoid', normalization: 'none', selectOn: 'logits' },
+    };
+    const scout = LLAMA_4_SCOUT;
+    expectLayer(scout, expected);
+    expectLayer({ ...scout.text_config, model_type: 'llama4_text' }, expected);
+    expect(errorOf(() => moeConfigFromHuggingFace({ ...scout.text_config, model_type: 'llama4_text', router_jitter_noise: 0.1 })).argument).toBe('config.router_jitter_noise');
   });
 });

@@ -86,3 +86,38 @@ export const SWITCH_BASE_8 = {
   use_cache: true,
   vocab_size: 32128,
 };
+
+/**
+ * After https://huggingface.co/meta-llama/Llama-4-Scout-17B-16E/blob/main/config.json (vision_config and
+ * the text model's attention-tuning keys left out), transcribed without network access to the hub; the
+ * values are those of transformers' Llama4TextConfig defaults (which follow Scout: hidden 5120, expert
+ * 8192, dense MLP 16384, 48 layers, 40 heads, 8 key/value heads, head_dim 128, 16 experts, top-1) and of
+ * public launch scripts that pin them.
+ */
+export const LLAMA_4_SCOUT = {
+  architectures: ['Llama4ForConditionalGeneration'],
+  model_type: 'llama4',
+  tie_word_embeddings: false,
+  text_config: {
+    model_type: 'llama4_text',
+    attention_bias: false,
+    head_dim: 128,
+    hidden_act: 'silu',
+    hidden_size: 5120,
+    interleave_moe_layer_step: 1,
+    intermediate_size: 8192,
+    intermediate_size_mlp: 16384,
+    max_position_embeddings: 10485760,
+    num_attention_heads: 40,
+    num_experts_per_tok: 1,
+    num_hidden_layers: 48,
+    num_key_value_heads: 8,
+    num_local_experts: 16,
+    rope_scaling: { factor: 16.0, high_freq_factor: 1.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
+    rope_theta: 500000.0,
+    router_jitter_noise: 0.0,
+    tie_word_embeddings: false,
+    use_qk_norm: true,
+    vocab_size: 202048,
+  },
+};

@@ -19,7 +19,7 @@ function moeLayerConfig(moe: MoESpec, hiddenSize: number): MoEConfig {
     hiddenSize,
     numExperts: moe.numExperts,
     expertIntermediateSize: moe.expert.intermediateSize,
-    expertKind: moe.expert.gated ? 'swiglu' : 'relu',
+    expertKind: moe.expert.bias ? 'gpt-oss' : moe.expert.gated ? 'swiglu' : 'relu', // gpt-oss: the gated expert with biases
     router: { topK: moe.topK, bias: moe.routerBias, scoreCorrectionBias: moe.scoreCorrectionBias },
     // DeepSeek's n_shared_experts run as one SwiGLU of n_shared · moe_intermediate_size.
     sharedExpertIntermediateSize: shared ? shared.count * shared.expert.intermediateSize : 0,

@@ -87,7 +87,9 @@ export interface Kernels {
   combine(weights: DeviceTensor, slotOutputs: DeviceTensor, shared?: { output: DeviceTensor; gate: DeviceTensor }): DeviceTensor;
   /**
    * Batched matrix product over a leading batch axis (attention heads).
-   * a [B, M, K], b [B, K, N] → [B, M, N]; with `transposeB`, b [B, N, K] (so a·bᵀ, like `linear`).
+   * a [B, M, K], b [Bb, K, N] → [B, M, N]; with `transposeB`, b [Bb, N, K] (so a·bᵀ, like `linear`).
+   * Bb divides B and batch i of a meets batch ⌊i / (B / Bb)⌋ of b: Bb = B is one matrix per head,
+   * Bb < B shares one key/value head among B / Bb query heads (GQA, MQA, MLA's latent).
    */
   batchedMatmul(a: DeviceTensor, b: DeviceTensor, options?: { transposeB?: boolean }): DeviceTensor;
   /**
@@ -96,4 +98,36 @@ export interface Kernels {
    * scores [B, M, N] → [B, M, N].
    */
   maskedSoftmax(scores: DeviceTensor, options: { scale: number; causalOffset?: number }): DeviceTensor;
+  /**
+   * Columns to heads: x [T, C] → [heads, T, width], element (h, t, j) = x[t, start + h·stride + j].
+   * With heads = 1 it cuts a column block (an MLA latent out of `kv_a_proj_with_mqa`'s output).
+   */
+  splitHeads(x: DeviceTensor, heads: number, columns: { start: number; width: number; stride: number }): DeviceTensor;
+  /** Heads to columns: x [B, T, d] → [T, B·d], element (t, b·d + j) = x[b, t, j] (inverse of splitHeads). */
+  mergeHeads(x: DeviceTensor): DeviceTensor;
+  /**
+   * Concatenation along the last axis. Rank 2: parts [M, K_i] → [M, ΣK_i]. Rank 3: parts [B_i, M, K_i]
+   * with B_i = B or 1 (a part of batch 1 is repeated for every batch entry) → [B, M, ΣK_i].
+   */
+  concatLastAxis(parts: readonly DeviceTensor[]): DeviceTensor;
+  /**
+   * Rotary position embedding (src/attention/rope.ts has the formulas and layouts): x [B, T, d] with d
+   * even, each pair of features rotated by the angle positions[t] · inverseFrequencies[i], the result
+   * times attentionFactor.  positions [T], inverseFrequencies [d/2] (float64) → [B, T, d].
+   */
+  rope(x: DeviceTensor, rotation: RopeRotation): DeviceTensor;
+}
+
+/** Which features a rotary embedding pairs, and where it writes them (src/attention/rope.ts). */
+export type RopeLayout = 'interleaved' | 'half' | 'hf-interleave';
+
+/** The arguments of the `rope` kernel, beside its input. */
+export interface RopeRotation {
+  /** Absolute position of each of the T rows. */
+  positions: Int32Array;
+  /** θ_i, i < d/2, in float64 (src/attention/rope.ts: the default and YaRN formulas). */
+  inverseFrequencies: Float64Array;
+  /** Multiplies cos and sin (Hugging Face's YaRN `attention_scaling`; 1 otherwise). */
+  attentionFactor: number;
+  layout: RopeLayout;
 }

@@ -33,7 +33,7 @@ export interface BackendOption {
 
 const KERNEL_NAMES = [
   'upload', 'readSync', 'read', 'linear', 'activation', 'siluAndMul', 'clampedSwiGLU', 'softmax', 'logSumExp', 'rmsNorm',
-  'gatherRows', 'scatterRows', 'combine', 'batchedMatmul', 'maskedSoftmax',
+  'gatherRows', 'scatterRows', 'combine', 'batchedMatmul', 'maskedSoftmax', 'splitHeads', 'mergeHeads', 'concatLastAxis', 'rope',
 ] as const;
 
 /** The backend of a component call: `options.backend` checked, or `cpu`. */

@@ -25,8 +25,12 @@
  *                             gate.weight (+ bias, + score bias)      logits, scores, topk_indices, topk_weights,
  *                                                                     margins, grad_logits, grad_gate_weight,
  *                                                                     grad_x, grad_gate_bias?
+ *   attention   x [T, H]      MLA or MHA/GQA/MQA names (attention/      y; one pass: attention_weights [n, T, T];
+ *               (+ block_table  params.ts)                             decoding: cache_c_kv, cache_k_rope (MLA)
+ *                I32, paged)                                           or cache_keys, cache_values
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
+import type { BackendOption } from '../backends/registry.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
@@ -43,6 +47,7 @@ import { loadBalancingLoss, type LoadBalancingOptions } from '../losses/load-bal
 import { routerZLoss, type ZLossOptions } from '../losses/z-loss.js';
 import { updateExpertBias } from '../losses/bias-update.js';
 import { routerBackward, routerLinearBackward } from '../router/backward.js';
+import { attentionComponent } from './attention-component.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -82,8 +87,8 @@ export interface Component<C = unknown> {
   parseConfig(json: unknown): C;
   /** The config as stored in metadata (Hugging Face keys where they exist). */
   configToJson(config: C): Record<string, unknown>;
-  /** Runs the reference. */
-  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor): TensorMap;
+  /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
+  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
   /** Reduction length K behind an output, for the tolerance model. */
   reductionLength(config: C, output: string): number;
   /** Present for components that choose experts. */
@@ -92,7 +97,7 @@ export interface Component<C = unknown> {
   outputs: readonly ComponentOutput<C>[];
 }
 
-export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward';
+export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward' | 'attention';
 
 function objectConfig(json: unknown): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError('config', 'a JSON object', describe(json));
@@ -132,8 +137,8 @@ const moe: Component<MoEComponentConfig> = {
   summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
   parseConfig: (json) => parseMoEConfig(json, false),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
-  run(config, inputs, params, routingOverride) {
-    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride });
+  run(config, inputs, params, routingOverride, options) {
+    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride, backend: options?.backend });
     const outputs: TensorMap = {
       y: out.output,
       router_logits: out.router.logits,
@@ -232,9 +237,9 @@ const router: Component<MoEComponentConfig> = {
   summary: 'the router alone: logits, scores, top-k, weights, margins',
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride) {
+  run(config, inputs, params, routingOverride, options) {
     const c = resolveMoEConfig(config.layer);
-    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride });
+    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
   reductionLength(config, output) {
@@ -281,13 +286,13 @@ const expert: Component<ExpertConfig> = {
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
     const { hiddenSize: H, intermediateSize: I } = config;
     if (config.kind === 'swiglu') {
-      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }) };
+      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }, options) };
     }
-    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind) };
+    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind, options) };
   },
   reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
   outputs: [{ name: 'y' }],
@@ -298,7 +303,7 @@ const softmaxComponent: Component<Record<string, never>> = {
   summary: 'row-wise softmax and log-sum-exp (max-subtracted; -Infinity allowed)',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run: (_c, inputs) => ({ probs: softmax(input(inputs, 'logits')), logsumexp: logSumExp(input(inputs, 'logits')) }),
+  run: (_c, inputs, _p, _r, options) => ({ probs: softmax(input(inputs, 'logits'), options), logsumexp: logSumExp(input(inputs, 'logits'), options) }),
   reductionLength: () => 1,
   outputs: [{ name: 'probs' }, { name: 'logsumexp' }],
 };
@@ -309,9 +314,9 @@ const rmsnorm: Component<RMSNormConfig> = {
   summary: 'RMSNorm: x / sqrt(mean(x²) + eps) · weight',
   parseConfig: (json) => ({ eps: checkFiniteNumber('config.eps', objectConfig(json).eps ?? objectConfig(json).rms_norm_eps ?? 1e-6, 0) }),
   configToJson: (config) => ({ rms_norm_eps: config.eps }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
-    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps) };
+    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps, options) };
   },
   reductionLength: () => 2,
   outputs: [{ name: 'y' }],
@@ -322,9 +327,9 @@ const activation: Component<Record<string, never>> = {
   summary: 'element-wise sigmoid, silu, relu, gelu (erf), gelu_tanh',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run(_c, inputs) {
+  run(_c, inputs, _p, _r, options) {
     const x = input(inputs, 'x');
-    return { sigmoid: sigmoid(x), silu: silu(x), relu: relu(x), gelu: gelu(x), gelu_tanh: geluTanh(x) };
+    return { sigmoid: sigmoid(x, options), silu: silu(x, options), relu: relu(x, options), gelu: gelu(x, options), gelu_tanh: geluTanh(x, options) };
   },
   reductionLength: () => 1,
   outputs: [{ name: 'sigmoid' }, { name: 'silu' }, { name: 'relu' }, { name: 'gelu' }, { name: 'gelu_tanh' }],
@@ -384,11 +389,11 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
   summary: "the router's backward: dL/d(topk weights) to logits, gate.weight and x",
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride) {
+  run(config, inputs, params, routingOverride, options) {
     const c = resolveMoEConfig(config.layer);
     const x = input(inputs, 'x');
     const routerParams = routerParamsOf(params, c);
-    const out = route(x, routerParams, c.router, { routingOverride });
+    const out = route(x, routerParams, c.router, { routingOverride, backend: options?.backend });
     const { gradLogits } = routerBackward(out.logits, out.topkIndices, input(inputs, 'grad_topk_weights'), c.router);
     const { gradX, gradWeight, gradBias } = routerLinearBackward(x, routerParams.weight, gradLogits);
     const outputs: TensorMap = {
@@ -415,7 +420,7 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
 
 /** Every component, by name. */
 export const COMPONENTS: Record<ComponentName, Component<any>> = {
-  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent,
+  moe, router, topk, expert, softmax: softmaxComponent, rmsnorm, activation, losses, 'router-backward': routerBackwardComponent, attention: attentionComponent,
 };
 
 /** Looks a component up by name. */

@@ -79,12 +79,17 @@ function llamaStyleAttention(f: ConfigFields, hiddenSize: number, extra: Partial
 
 /** The attention projections of a config of `modelType`. */
 export function readAttentionSpec(f: ConfigFields, modelType: HfModelType): AttentionSpec {
+  if (modelType === 'llama4') return readAttentionSpec(f.nested('text_config'), 'llama4_text');
   const hiddenSize = hiddenSizeOf(f, modelType);
   switch (modelType) {
+    // Llama 4's query/key norm (use_qk_norm) is an L2 norm without weights: no parameters.
+    case 'llama4_text':
     case 'llama':
     case 'deepseek':
-    case 'gpt_oss':
       return llamaStyleAttention(f, hiddenSize);
+    case 'gpt_oss':
+      // GptOssAttention: q/k/v/o with attention_bias, plus `sinks` [num_attention_heads], one logit per head.
+      return { ...llamaStyleAttention(f, hiddenSize), sinks: true };
     case 'mixtral':
       // MixtralAttention has no biases whatever the config says.
       return llamaStyleAttention(f, hiddenSize, { qkvBias: false, outputBias: false });
@@ -140,7 +145,7 @@ export function readAttentionSpec(f: ConfigFields, modelType: HfModelType): Atte
 /** rope_theta and rope_scaling (rope_parameters in transformers 5). */
 function readRope(f: ConfigFields, modelType: HfModelType): HfRope | null {
   if (modelType === 'switch_transformers') return null;
-  const from = modelType === 'dbrx' ? f.nestedOrEmpty('attn_config') : f;
+  const from = modelType === 'dbrx' ? f.nestedOrEmpty('attn_config') : modelType === 'llama4' ? f.nested('text_config') : f;
   const scalingKey = from.has('rope_scaling') ? 'rope_scaling' : 'rope_parameters';
   const scaling = from.nestedOrEmpty(scalingKey);
   const theta = from.numberOr('rope_theta', scaling.numberOr('rope_theta', 10000, Number.MIN_VALUE), Number.MIN_VALUE);
@@ -174,9 +179,10 @@ function readRope(f: ConfigFields, modelType: HfModelType): HfRope | null {
 export function readHfAttention(json: unknown, where = 'config'): HfAttention {
   const { fields, modelType } = configFields(json, where, HF_MODEL_TYPES);
   const maxKey = modelType === 'dbrx' ? 'max_seq_len' : 'max_position_embeddings';
+  const text = modelType === 'llama4' ? fields.nested('text_config') : fields;
   return {
     spec: readAttentionSpec(fields, modelType),
     rope: readRope(fields, modelType),
-    maxPositionEmbeddings: fields.has(maxKey) ? fields.int(maxKey) : null,
+    maxPositionEmbeddings: text.has(maxKey) ? text.int(maxKey) : null,
   };
 }

@@ -22,6 +22,8 @@
 import { MoEOracleError, describe } from '../tensor/errors.js';
 import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from '../moe/config.js';
+import type { RouterConfig } from '../router/router.js';
+import type { CapacityConfig } from '../router/capacity.js';
 import { configFields, type HfJson } from './fields.js';
 import { HF_MOE_MODEL_TYPES, readMoeBlock, type HfMoeBlock, type HfMoeModelType } from './moe-block.js';
 
@@ -31,36 +33,70 @@ export interface HfLayerOptions {
   routerOnly?: boolean;
   /** How to name the config in messages (a file path); default `config`. */
   where?: string;
+  /**
+   * Read the model in training mode (transformers' `self.training`): router jitter (`router_jitter_noise`,
+   * DBRX `moe_jitter_eps`) is drawn from the "router.jitter" stream with this seed. Default: evaluation
+   * mode, where transformers never applies the jitter: it is kept in the config with `enabled: false`,
+   * which is the plain router bit for bit.
+   */
+  training?: { seed: number };
+  /**
+   * What a token that Switch's fixed `expert_capacity` drops gives, after the transformers version read:
+   * 'zero' (default; transformers since PR #37123, 2025, `next_states = torch.zeros(...)`; the paper,
+   * flaxformer) or 'pass-through' (transformers before it, `next_states = hidden_states.clone()`, so the
+   * output is `router_probs * hidden_states`).
+   */
+  switchDroppedTokens?: 'zero' | 'pass-through';
+  /**
+   * Tokens per batch row: transformers' SwitchTransformersTop1Router counts each expert's tokens with a
+   * cumsum along the sequence of each row, so the capacity holds per row (`router.capacity.groupSize`).
+   * Default: every token given to the layer is one row.
+   */
+  sequenceLength?: number;
 }
 
 /**
- * The one place that refuses what the MoE layer config does not carry from config.json yet, each
- * with the key that asks for it: gpt-oss experts (once `'gpt-oss'` is in EXPERT_KINDS this passes by
- * itself), group-limited routing and Switch's expert capacity (the router now runs both: mapping
- * `HfMoeBlock.groups` / `expertCapacity` to `RouterConfig.groups` / `capacity` lifts these), router jitter.
+ * The one place that refuses what the MoE layer cannot run from config.json, each with the key that
+ * asks for it. Every routing setting the readers know now maps onto the router (groups, Switch's
+ * capacity, router jitter), so what is left is an expert kind the layer does not implement.
  */
 function refuseWhatTheLayerCannotRun(block: HfMoeBlock, where: string, routerOnly: boolean): void {
-  const fail = (key: string, expected: string, actual: string): never => {
-    throw new MoEOracleError(`${where}.${key}`, `${expected} (read for model_type ${JSON.stringify(block.modelType)})`, actual);
-  };
   if (!routerOnly && !(EXPERT_KINDS as readonly string[]).includes(block.expertKind)) {
-    fail('model_type', `a model whose experts are one of the layer's expert kinds ${EXPERT_KINDS.join(', ')} (the '${block.expertKind}' expert kind is not implemented yet)`, JSON.stringify(block.modelType));
-  }
-  if (block.groups !== null && block.groups.topkGroup < block.groups.numGroups) {
-    fail('topk_group', `n_group (${block.groups.numGroups}): group-limited routing is not read from config.json into the layer config yet`, String(block.groups.topkGroup));
-  }
-  if (block.expertCapacity !== null) {
-    fail('expert_capacity', 'no capacity limit: Switch\'s fixed expert_capacity (transformers applies it always, default 64) is not read from config.json into the layer config yet', String(block.expertCapacity));
-  }
-  if (block.routerJitterNoise !== 0) {
-    const key = block.modelType === 'dbrx' ? 'ffn_config.moe_jitter_eps' : 'router_jitter_noise';
-    fail(key, '0: router jitter is not modelled (transformers applies it only in training, so 0 reads the same model for inference)', String(block.routerJitterNoise));
+    throw new MoEOracleError(
+      `${where}.model_type`,
+      `a model whose experts are one of the layer's expert kinds ${EXPERT_KINDS.join(', ')} (read for model_type ${JSON.stringify(block.modelType)})`,
+      JSON.stringify(block.modelType),
+    );
   }
 }
 
+/** The router's variants of a block: DeepSeek's groups, Switch's capacity, router jitter. */
+function routerVariantsOf(block: HfMoeBlock, options: HfLayerOptions): Pick<RouterConfig, 'groups' | 'capacity' | 'noise'> {
+  const variants: Pick<RouterConfig, 'groups' | 'capacity' | 'noise'> = {};
+  if (block.groups !== null) {
+    // DeepSeek-V3 noaux_tc: a group scores the sum of its top-2 biased scores; V2 group_limited_greedy: its maximum.
+    const method = block.groups.groupScore === 'top2-sum' ? 'noaux_tc' : 'group_limited_greedy';
+    variants.groups = { method, numGroups: block.groups.numGroups, topkGroup: block.groups.topkGroup };
+  }
+  if (block.expertCapacity !== null) {
+    // SwitchTransformersTop1Router: token_priority = cumsum(one_hot(argmax)) along each row's sequence,
+    // kept while ≤ expert_capacity: the first expert_capacity tokens of the row, in order (k = 1).
+    const capacity: CapacityConfig = { formula: 'fixed', expertCapacity: block.expertCapacity, dropped: options.switchDroppedTokens ?? 'zero' };
+    if (options.sequenceLength !== undefined) capacity.groupSize = options.sequenceLength;
+    variants.capacity = capacity;
+  }
+  if (block.routerJitterNoise !== 0) {
+    variants.noise = options.training === undefined
+      ? { kind: 'jitter', epsilon: block.routerJitterNoise, seed: 0, enabled: false }
+      : { kind: 'jitter', epsilon: block.routerJitterNoise, seed: options.training.seed };
+  }
+  return variants;
+}
+
 /** The MoEConfig of a block the layer can run. */
-function layerConfigOf(block: HfMoeBlock, routerOnly: boolean): MoEConfig {
-  const router = { topK: block.topK, ...block.router };
+function layerConfigOf(block: HfMoeBlock, routerOnly: boolean, options: HfLayerOptions): MoEConfig {
+  const router: RouterConfig = { topK: block.topK, ...block.router, ...routerVariantsOf(block, options) };
+  if (router.selectOn === undefined) delete router.selectOn;
   const shared = block.sharedExperts;
   const expertKind: ExpertKind = (EXPERT_KINDS as readonly string[]).includes(block.expertKind) ? (block.expertKind as ExpertKind) : 'swiglu';
   const config: MoEConfig = {
@@ -72,8 +108,10 @@ function layerConfigOf(block: HfMoeBlock, routerOnly: boolean): MoEConfig {
     sharedExpertIntermediateSize: shared?.intermediateSize ?? 0,
     sharedExpertGate: shared?.gate ?? false,
   };
+  if (block.routerWeightOn === 'input') config.routerWeightOn = 'input';
   if (expertKind === 'gpt-oss') config.naming = 'gpt-oss';
   else if (expertKind !== 'swiglu') config.naming = 'switch';
+  else if (block.modelType === 'llama4' || block.modelType === 'llama4_text') config.naming = 'llama4';
   else if (block.modelType === 'mixtral' || block.modelType === 'dbrx' || block.modelType === 'gpt_oss') config.naming = 'mixtral';
   else if (block.modelType.startsWith('deepseek')) config.naming = 'deepseek';
   else config.naming = 'qwen2-moe';
@@ -110,7 +148,7 @@ export function moeConfigFromHuggingFace(json: unknown, options: HfLayerOptions 
   const { fields, modelType } = configFields(object, where, HF_MOE_MODEL_TYPES);
   const block = readMoeBlock(fields, modelType);
   refuseWhatTheLayerCannotRun(block, where, routerOnly);
-  const config = layerConfigOf(block, routerOnly);
+  const config = layerConfigOf(block, routerOnly, options);
   resolveMoEConfig(config);
   return config;
 }
@@ -120,7 +158,7 @@ export function firstDifference(a: ResolvedMoEConfig, b: ResolvedMoEConfig, rout
   const fields: Array<[string, unknown, unknown]> = [
     ['hiddenSize', a.hiddenSize, b.hiddenSize],
     ['numExperts', a.numExperts, b.numExperts],
-    ...Object.keys(a.router).map((key): [string, unknown, unknown] => [`router.${key}`, a.router[key as keyof typeof a.router], b.router[key as keyof typeof b.router]]),
+    ...[...new Set([...Object.keys(a.router), ...Object.keys(b.router)])].map((key): [string, unknown, unknown] => [`router.${key}`, a.router[key as keyof typeof a.router], b.router[key as keyof typeof b.router]]),
   ];
   if (!routerOnly) {
     fields.push(
@@ -129,26 +167,34 @@ export function firstDifference(a: ResolvedMoEConfig, b: ResolvedMoEConfig, rout
       ['sharedExpertIntermediateSize', a.sharedExpertIntermediateSize, b.sharedExpertIntermediateSize],
       ['sharedExpertGate', a.sharedExpertGate, b.sharedExpertGate],
       ['mode', a.mode, b.mode],
+      ['routerWeightOn', a.routerWeightOn, b.routerWeightOn],
     );
   }
-  for (const [field, left, right] of fields) if (left !== right) return `${field}: ${JSON.stringify(left)} vs ${JSON.stringify(right)}`;
+  // The router's variants (groups, capacity, noise) are objects, resolved in a fixed key order: compared as JSON.
+  const same = (left: unknown, right: unknown) => (typeof left === 'object' || typeof right === 'object' ? JSON.stringify(left) === JSON.stringify(right) : left === right);
+  for (const [field, left, right] of fields) if (!same(left, right)) return `${field}: ${JSON.stringify(left)} vs ${JSON.stringify(right)}`;
   return null;
 }
 
 /**
- * The families `moeConfigToHuggingFace` can write: every MoE family but Switch, whose fixed expert
- * capacity the layer does not model (its keys could never describe a layer exactly).
+ * The families `moeConfigToHuggingFace` can write: every MoE family (whether its keys describe a given
+ * layer exactly is checked on each write).
  */
-export const HF_LAYER_FAMILIES = HF_MOE_MODEL_TYPES.filter((type) => type !== 'switch_transformers') as readonly Exclude<HfMoeModelType, 'switch_transformers'>[];
-export type HfLayerFamily = (typeof HF_LAYER_FAMILIES)[number];
+export const HF_LAYER_FAMILIES = HF_MOE_MODEL_TYPES;
+export type HfLayerFamily = HfMoeModelType;
 
 /** One family's keys for a resolved config (whether they describe it exactly is checked by the caller). */
 function familyKeys(c: ResolvedMoEConfig, family: HfLayerFamily): HfJson {
   const k = c.router.topK;
   const normTopKProb = c.router.normalization === 'sum';
+  const jitter = c.router.noise?.kind === 'jitter' ? c.router.noise.epsilon : undefined;
+  const groups = c.router.groups;
   switch (family) {
     case 'mixtral':
-      return { model_type: 'mixtral', hidden_size: c.hiddenSize, intermediate_size: c.expertIntermediateSize, num_local_experts: c.numExperts, num_experts_per_tok: k };
+      return {
+        model_type: 'mixtral', hidden_size: c.hiddenSize, intermediate_size: c.expertIntermediateSize, num_local_experts: c.numExperts, num_experts_per_tok: k,
+        ...(jitter === undefined ? {} : { router_jitter_noise: jitter }),
+      };
     case 'olmoe':
       return { model_type: 'olmoe', hidden_size: c.hiddenSize, intermediate_size: c.expertIntermediateSize, num_experts: c.numExperts, num_experts_per_tok: k, norm_topk_prob: normTopKProb };
     case 'qwen2_moe':
@@ -168,7 +214,9 @@ function familyKeys(c: ResolvedMoEConfig, family: HfLayerFamily): HfJson {
       return {
         model_type: family, hidden_size: c.hiddenSize, moe_intermediate_size: c.expertIntermediateSize, n_routed_experts: c.numExperts, num_experts_per_tok: k,
         n_shared_experts: c.sharedExpertIntermediateSize / c.expertIntermediateSize,
-        scoring_func: c.router.scoring, topk_method: family === 'deepseek_v3' ? 'noaux_tc' : 'greedy', n_group: 1, topk_group: 1,
+        scoring_func: c.router.scoring,
+        topk_method: family === 'deepseek_v3' ? 'noaux_tc' : groups === undefined ? 'greedy' : 'group_limited_greedy',
+        n_group: groups?.numGroups ?? 1, topk_group: groups?.topkGroup ?? 1,
         norm_topk_prob: normTopKProb, routed_scaling_factor: c.router.routedScalingFactor,
       };
     case 'dbrx':
@@ -177,10 +225,24 @@ function familyKeys(c: ResolvedMoEConfig, family: HfLayerFamily): HfJson {
         ffn_config: {
           ffn_hidden_size: c.expertIntermediateSize, moe_num_experts: c.numExperts, moe_top_k: k,
           moe_normalize_expert_weights: c.router.normalization === 'pnorm' ? c.router.pnormP : null,
+          ...(jitter === undefined ? {} : { moe_jitter_eps: jitter }),
         },
       };
     case 'gpt_oss':
       return { model_type: 'gpt_oss', hidden_size: c.hiddenSize, intermediate_size: c.expertIntermediateSize, num_local_experts: c.numExperts, num_experts_per_tok: k };
+    case 'switch_transformers': {
+      const capacity = c.router.capacity;
+      return {
+        model_type: 'switch_transformers', d_model: c.hiddenSize, d_ff: c.expertIntermediateSize, num_experts: c.numExperts,
+        expert_capacity: capacity?.expertCapacity ?? null, router_bias: c.router.bias, router_jitter_noise: jitter ?? 0,
+        dense_act_fn: c.expertKind === 'gelu-tanh' ? 'gelu_new' : c.expertKind,
+      };
+    }
+    case 'llama4_text':
+    case 'llama4': {
+      const text = { hidden_size: c.hiddenSize, intermediate_size: c.expertIntermediateSize, num_local_experts: c.numExperts, num_experts_per_tok: k };
+      return family === 'llama4' ? { model_type: 'llama4', text_config: text } : { model_type: 'llama4_text', ...text };
+    }
   }
 }
 

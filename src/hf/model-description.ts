@@ -35,6 +35,8 @@ export interface StandardAttentionSpec {
   queryNormSize: number;
   /** Width of the norm applied to keys (0: none). */
   keyNormSize: number;
+  /** gpt-oss's attention sinks: one learned logit per query head (`self_attn.sinks` [numHeads]); default none. */
+  sinks?: boolean;
 }
 
 /**

@@ -25,7 +25,9 @@ import { readMoeBlock, hiddenSizeOf, type HfModelType } from './moe-block.js';
 import type { AttentionSpec, FeedForwardSpec, LayerGroup, ModelDescription, MoESpec, NormSpec } from './model-description.js';
 
 /** The `model_type` values `readHfModel` understands (gpt_oss: its MoE block only, through the layer reader). */
-export const PARAMS_MODEL_TYPES = ['llama', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'deepseek', 'deepseek_v2', 'deepseek_v3', 'dbrx', 'olmoe', 'switch_transformers'] as const satisfies readonly HfModelType[];
+export const PARAMS_MODEL_TYPES = [
+  'llama', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'deepseek', 'deepseek_v2', 'deepseek_v3', 'dbrx', 'olmoe', 'gpt_oss', 'llama4_text', 'llama4', 'switch_transformers',
+] as const satisfies readonly HfModelType[];
 type ParamsModelType = (typeof PARAMS_MODEL_TYPES)[number];
 
 const RMS_NORM: NormSpec = { kind: 'rmsnorm', bias: false };
@@ -134,7 +136,21 @@ function readDecoderOnly(f: ConfigFields, modelType: Exclude<ParamsModelType, 's
     }
     case 'mixtral':
     case 'olmoe':
+    case 'gpt_oss':
+      // gpt-oss: every layer is MoE (GptOssDecoderLayer), experts with biases, router with a bias.
       return decoderOnlyModel({ ...commonParts(f, modelType), attention, moeLayersIn: ALL_LAYERS, denseFeedForward: () => swiglu(f.int('intermediate_size')), moe });
+    case 'llama4':
+      // Llama4Config: the text model's keys sit under text_config (the vision tower is not counted).
+      return { ...readDecoderOnly(f.nested('text_config'), 'llama4_text'), modelType };
+    case 'llama4_text': {
+      // Llama4TextConfig: layer i is MoE when listed in moe_layers, by default when (i + 1) % interleave_moe_layer_step = 0;
+      // dense layers have an MLP of intermediate_size_mlp; every MoE layer one shared expert of intermediate_size.
+      const common = commonParts(f, modelType);
+      const step = f.intOr('interleave_moe_layer_step', 1, 1);
+      const listed = f.has('moe_layers') ? [...new Set(f.intListOr('moe_layers', []))] : null;
+      const moeLayersIn = (from: number, to: number) => (listed === null ? multiplesIn(from + 1, to + 1, step) : listed.filter((i) => i >= from && i < to).length);
+      return decoderOnlyModel({ ...common, attention, moeLayersIn, denseFeedForward: () => swiglu(f.int('intermediate_size_mlp')), moe });
+    }
     case 'qwen2_moe':
     case 'qwen3_moe': {
       const common = commonParts(f, modelType);

@@ -21,6 +21,8 @@
  *                                                                                                  experts of kind 'gpt-oss' (swiglu_limit, interleaved gate/up, biases)
  *   switch_transformers  num_experts / 1                          d_ff                             softmax, top-1 raw probability, router_bias; expert_capacity
  *                                                                                                  (default 64), router_jitter_noise (default 0.01); dense_act_fn
+ *   llama4_text          num_local_experts / num_experts_per_tok  intermediate_size                Llama4Router: top-k of the logits, sigmoid of the chosen ones,
+ *   llama4 (text_config)                                          (shared expert: the same size)   weighting the expert's input (Llama4TextMoe); one ungated shared expert
  *
  * DeepSeek's shared experts: n_shared_experts experts of moe_intermediate_size, ungated (one FFN of
  * n_shared_experts · moe_intermediate_size). Absent or null shared-expert keys mean none.
@@ -34,7 +36,7 @@ import { configFields, type ConfigFields } from './fields.js';
 
 /** Every model_type the reader knows. */
 export const HF_MODEL_TYPES = [
-  'llama', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'deepseek', 'deepseek_v2', 'deepseek_v3', 'dbrx', 'olmoe', 'gpt_oss', 'switch_transformers',
+  'llama', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'deepseek', 'deepseek_v2', 'deepseek_v3', 'dbrx', 'olmoe', 'gpt_oss', 'switch_transformers', 'llama4_text', 'llama4',
 ] as const;
 export type HfModelType = (typeof HF_MODEL_TYPES)[number];
 
@@ -80,10 +82,13 @@ export interface HfMoeBlock {
   expertCapacity: number | null;
   /** Multiplicative router-input jitter ε (Switch, Mixtral `router_jitter_noise`, DBRX `moe_jitter_eps`); transformers applies it only in training. */
   routerJitterNoise: number;
+  /** Where the routing weight applies: 'output' (every family but Llama 4) or 'input' (Llama4TextMoe). */
+  routerWeightOn: 'output' | 'input';
 }
 
-/** d_model (DBRX, Switch) or hidden_size (every other family). */
+/** d_model (DBRX, Switch), text_config.hidden_size (Llama 4) or hidden_size (every other family). */
 export function hiddenSizeOf(f: ConfigFields, modelType: HfModelType): number {
+  if (modelType === 'llama4') return f.nested('text_config').int('hidden_size');
   return f.int(modelType === 'dbrx' || modelType === 'switch_transformers' ? 'd_model' : 'hidden_size');
 }
 
@@ -100,9 +105,11 @@ const SCALING_BOUND = 3.4028234663852886e38;
 
 /** Reads the MoE block of a config of one of the MoE families. */
 export function readMoeBlock(f: ConfigFields, modelType: HfMoeModelType): HfMoeBlock {
+  // Llama4Config (the multimodal release) nests the text model's keys under text_config.
+  if (modelType === 'llama4') return { ...readMoeBlock(f.nested('text_config'), 'llama4_text'), modelType };
   const hiddenSize = hiddenSizeOf(f, modelType);
   const block = (parts: Partial<HfMoeBlock> & Pick<HfMoeBlock, 'numExperts' | 'topK' | 'expertIntermediateSize' | 'router'>): HfMoeBlock => ({
-    modelType, hiddenSize, expertKind: 'swiglu', expertBias: false, swigluLimit: null, sharedExperts: null, groups: null, expertCapacity: null, routerJitterNoise: 0,
+    modelType, hiddenSize, expertKind: 'swiglu', expertBias: false, swigluLimit: null, sharedExperts: null, groups: null, expertCapacity: null, routerJitterNoise: 0, routerWeightOn: 'output',
     ...parts,
   });
   // k ≤ N is checked as each family reads its k.
@@ -174,6 +181,21 @@ export function readMoeBlock(f: ConfigFields, modelType: HfMoeModelType): HfMoeB
         router: routerSettings({ normalization: 'none', bias: f.boolOr('router_bias', false) }),
         expertCapacity: f.intOr('expert_capacity', 64, 1),
         routerJitterNoise: f.numberOr('router_jitter_noise', 0.01, 0, 1),
+      });
+    }
+    case 'llama4_text': {
+      swigluActivation();
+      // Llama4TextConfig has router_jitter_noise, but Llama4TextMoe never applies it: only 0 reads as the model.
+      if (f.numberOr('router_jitter_noise', 0, 0, 1) !== 0) f.fail('router_jitter_noise', '0 (Llama4TextMoe does not apply router jitter)');
+      const size = f.int('intermediate_size');
+      return block({
+        ...expertsAndK('num_local_experts', 'num_experts_per_tok'),
+        expertIntermediateSize: size,
+        // Llama4Router: top-k of the logits, sigmoid of the chosen logits, no normalisation.
+        router: routerSettings({ scoring: 'sigmoid', normalization: 'none', selectOn: 'logits' }),
+        // Llama4TextMoe: shared_expert = Llama4TextMLP(config), of intermediate_size, ungated.
+        sharedExperts: { count: 1, intermediateSize: size, gate: false },
+        routerWeightOn: 'input',
       });
     }
   }

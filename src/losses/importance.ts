@@ -19,8 +19,7 @@
  * The backward of G: softmax over all experts, or over the chosen logits for 'shazeer' (the router's
  * 'softmax-topk' backward, router/backward.ts).
  *
- * The load loss of the same paper (eqs. 8-10, the smooth estimator of noisy top-k) needs the noisy
- * gate's noise scale and is not here yet.
+ * The load loss of the same paper (eqs. 8-10, the smooth estimator of noisy top-k) is in load.ts.
  *
  * Shapes: logits [T, N] float32, topkIndices [T, k] int32 ('shazeer' only). Numerics: float64, tokens
  * summed in index order; the gradient is rounded to float32 once.
@@ -43,18 +42,30 @@ export interface ImportanceOptions {
   topkIndices?: IntTensor;
 }
 
-/** CV² of importance values, and its gradient with respect to them (float64). */
-export function squaredCoefficientOfVariation(importance: Float64Array, divisor: number, delta: number): { value: number; grad: Float64Array } {
+/**
+ * CV² of importance (or load) values, and its gradient with respect to them (float64):
+ *   m = Σ_e x_e / a,  V = Σ_e (x_e − m)² / b,  CV² = V / (m² + δ)
+ *   dCV²/dx_e = (2/b)·((x_e − m) − Σ_j (x_j − m)/a) / (m² + δ) − 2m·V / (a·(m² + δ)²)
+ * with a = `meanDivisor` (default n, the count; tensor2tensor uses n + 1e-10) and b = `divisor`.
+ */
+export function squaredCoefficientOfVariation(importance: Float64Array, divisor: number, delta: number, meanDivisor = importance.length): { value: number; grad: Float64Array } {
   const n = importance.length;
-  let mean = 0;
-  for (let e = 0; e < n; e++) mean += importance[e];
-  mean /= n;
+  let sum = 0;
+  for (let e = 0; e < n; e++) sum += importance[e];
+  const mean = sum / meanDivisor;
   let variance = 0;
-  for (let e = 0; e < n; e++) variance += (importance[e] - mean) ** 2;
+  let deviationSum = 0;
+  for (let e = 0; e < n; e++) {
+    variance += (importance[e] - mean) ** 2;
+    deviationSum += importance[e] - mean;
+  }
   variance /= divisor;
   const denominator = mean * mean + delta;
   if (!(denominator > 0)) throw new MoEOracleError('gates', 'a positive mean importance', String(mean));
-  const grad = Float64Array.from(importance, (value) => (2 * (value - mean)) / (divisor * denominator) - (2 * mean * variance) / (n * denominator * denominator));
+  const grad = Float64Array.from(
+    importance,
+    (value) => (2 * (value - mean - deviationSum / meanDivisor)) / (divisor * denominator) - (2 * mean * variance) / (meanDivisor * denominator * denominator),
+  );
   return { value: variance / denominator, grad };
 }
 

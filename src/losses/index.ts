@@ -4,3 +4,4 @@ export { importanceLoss, IMPORTANCE_SOURCES, type ImportanceOptions, type Import
 export { updateExpertBias, tokensPerExpertOf } from './bias-update.js';
 export { LOSS_SCORINGS, type LossResult, type LossScoring } from './scores.js';
 export { routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues } from '../router/backward.js';
+export { noisyTopKLoadLoss, NOISY_LOAD_SOURCES, type NoisyTopKLoadOptions, type NoisyTopKLoadResult, type NoisyLoadSource } from './load.js';

@@ -15,29 +15,20 @@
  * Weight memory = total parameters · bytes per parameter (fp32 4, bf16 2, fp8 1, int4 ½), ignoring
  * the scales that quantised formats also store.
  *
- * KV-cache bytes per token (decoder self-attention only):
+ * KV-cache bytes per token (decoder self-attention only), from src/attention/kv-cache-size.ts, the
+ * functions that also size the caches the attention code keeps:
  *
  *   MHA / GQA: 2 · layers · kvHeads · headDim · bytes           (a key and a value per KV head)
  *   MLA:       layers · (kvLoraRank + qkRopeHeadDim) · bytes    (the latent and the shared RoPE key;
  *                                                                DeepSeek-V2 paper, section 2.1.2)
  */
 import { checkInteger } from '../tensor/errors.js';
+import { kvCacheElementsPerTokenPerLayer } from '../attention/kv-cache-size.js';
 import type { AttentionSpec, ModelDescription } from '../hf/model-description.js';
 import type { ParameterCounts } from './count.js';
+import { bytesPerDtype, type Dtype } from './dtype.js';
 
-/** Bytes per element of each storage type. */
-export const DTYPE_BYTES = { fp32: 4, bf16: 2, fp8: 1, int4: 0.5 } as const;
-/** A storage type: fp32, bf16, fp8 or int4. */
-export type Dtype = keyof typeof DTYPE_BYTES;
-/** The storage types, in the order tables list them. */
-export const DTYPES = Object.keys(DTYPE_BYTES) as Dtype[];
-
-/** Bytes that `elements` values take in each storage type (int4 rounds up to whole bytes). */
-export function bytesPerDtype(elements: number): Record<Dtype, number> {
-  const bytes = {} as Record<Dtype, number>;
-  for (const dtype of DTYPES) bytes[dtype] = Math.ceil(elements * DTYPE_BYTES[dtype]);
-  return bytes;
-}
+export { DTYPE_BYTES, DTYPES, bytesPerDtype, type Dtype } from './dtype.js';
 
 /** Forward FLOPs per token. */
 export interface FlopsPerToken {
@@ -66,10 +57,10 @@ export function forwardFlopsPerToken(model: ModelDescription, counts: ParameterC
   return { contextLength, matmul, attention, total: matmul + attention };
 }
 
-/** Values one token adds to the KV cache of one attention block. */
+/** Values one token adds to the KV cache of one attention block (src/attention/kv-cache-size.ts). */
 function kvCacheElementsPerLayer(attention: AttentionSpec): number {
-  if (attention.kind === 'mla') return attention.kvLoraRank + attention.qkRopeHeadDim;
-  return 2 * attention.numKeyValueHeads * attention.headDim;
+  if (attention.kind === 'mla') return kvCacheElementsPerTokenPerLayer({ kind: 'mla', kvLoraRank: attention.kvLoraRank, qkRopeHeadDim: attention.qkRopeHeadDim });
+  return kvCacheElementsPerTokenPerLayer({ kind: attention.kind, numKeyValueHeads: attention.numKeyValueHeads, headDim: attention.headDim });
 }
 
 /** Values one token adds to the KV cache of the whole model (decoder self-attention layers). */

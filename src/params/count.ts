@@ -254,6 +254,7 @@ export function attentionBlocks(prefix: string, attention: AttentionSpec, hidden
     ...linearBlocks(`${prefix}.o_proj`, 'attention', H, queryWidth, attention.outputBias),
     ...(attention.queryNormSize > 0 ? normBlocks(`${prefix}.q_norm`, attention.queryNormSize, qkNorm, 'attention') : []),
     ...(attention.keyNormSize > 0 ? normBlocks(`${prefix}.k_norm`, attention.keyNormSize, qkNorm, 'attention') : []),
+    ...(attention.sinks === true ? [{ name: `${prefix}.sinks`, component: 'attention' as const, shape: [attention.numHeads], copies: 1, activeCopies: 1, matmul: false }] : []),
   ];
 }
 

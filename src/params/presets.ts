@@ -76,6 +76,7 @@ function figure(
 }
 
 const DEEPSEEK_ACTIVE: CountOptions = { activeEmbeddings: 'lm-head' };
+const GPT_OSS_ACTIVE: CountOptions = { activeEmbeddings: 'lm-head' };
 
 /** The presets, in the order `--list` shows them. */
 export const PRESETS: readonly Preset[] = [
@@ -451,6 +452,74 @@ export const PRESETS: readonly Preset[] = [
       'Active parameters with both embeddings (the default) are just above 1.28B, published rounded to 1.3B: ' +
       'the 1.4% gap is only that rounding (--active-embeddings lm-head would be 9% below). The q and k norms ' +
       'span all heads (2048 values each).',
+  },
+  {
+    name: 'gpt-oss-20b',
+    title: 'gpt-oss-20b',
+    source: 'https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json',
+    config: {
+      architectures: ['GptOssForCausalLM'],
+      model_type: 'gpt_oss',
+      vocab_size: 201088,
+      hidden_size: 2880,
+      intermediate_size: 2880,
+      num_hidden_layers: 24,
+      num_attention_heads: 64,
+      num_key_value_heads: 8,
+      head_dim: 64,
+      num_local_experts: 32,
+      num_experts_per_tok: 4,
+      experts_per_token: 4,
+      attention_bias: true,
+      swiglu_limit: 7.0,
+      tie_word_embeddings: false,
+    },
+    published: [
+      figure('total', '20.9B', 'all parameters', 'https://arxiv.org/abs/2508.10925 (gpt-oss model card, section 2)'),
+      figure('active', '3.6B', 'active per token, unembedding included, embedding not', 'https://arxiv.org/abs/2508.10925 (gpt-oss model card, section 2)', { options: GPT_OSS_ACTIVE }),
+      figure('total', '21B', 'all parameters (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-20b'),
+      figure('active', '3.6B', 'active per token (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-20b', { options: GPT_OSS_ACTIVE }),
+    ],
+    notes:
+      'Active parameters follow the convention of the model card (--active-embeddings lm-head): the unembedding ' +
+      'counts as active, the embedding lookup does not; counting both (the default) adds 0.58B. Every layer is ' +
+      'MoE; the router has a bias, every expert projection has a bias (gate_up_proj_bias [N, 2I], down_proj_bias ' +
+      '[N, H]), q/k/v/o have biases (attention_bias), and each attention layer holds its sinks: one learned ' +
+      'logit per query head (GptOssAttention.sinks [64]).',
+  },
+  {
+    name: 'gpt-oss-120b',
+    title: 'gpt-oss-120b',
+    source: 'https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json',
+    config: {
+      architectures: ['GptOssForCausalLM'],
+      model_type: 'gpt_oss',
+      vocab_size: 201088,
+      hidden_size: 2880,
+      intermediate_size: 2880,
+      num_hidden_layers: 36,
+      num_attention_heads: 64,
+      num_key_value_heads: 8,
+      head_dim: 64,
+      num_local_experts: 128,
+      num_experts_per_tok: 4,
+      experts_per_token: 4,
+      attention_bias: true,
+      swiglu_limit: 7.0,
+      tie_word_embeddings: false,
+    },
+    published: [
+      figure('total', '116.8B', 'all parameters', 'https://arxiv.org/abs/2508.10925 (gpt-oss model card, section 2)'),
+      figure('active', '5.1B', 'active per token, unembedding included, embedding not', 'https://arxiv.org/abs/2508.10925 (gpt-oss model card, section 2)', { options: GPT_OSS_ACTIVE }),
+      figure('total', '117B', 'all parameters (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-120b'),
+      figure('active', '5.1B', 'active per token (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-120b', { options: GPT_OSS_ACTIVE }),
+    ],
+    notes:
+      'Active parameters follow the convention of the model card (--active-embeddings lm-head): the unembedding ' +
+      'counts as active, the embedding lookup does not; counting both (the default) adds 0.58B. Every layer is ' +
+      'MoE; the router has a bias, every expert projection has a bias (gate_up_proj_bias [N, 2I], down_proj_bias ' +
+      '[N, H]), q/k/v/o have biases (attention_bias), and each attention layer holds its sinks: one learned ' +
+      'logit per query head (GptOssAttention.sinks [64]).',
   },
   {
     name: 'llama-2-70b',

@@ -9,8 +9,10 @@ import { activationCpu, siluAndMulCpu } from './elementwise.js';
 import { clampedSwiGLUCpu } from './clamped-swiglu.js';
 import { combineCpu, gatherRowsCpu, scatterRowsCpu } from './gather-combine.js';
 import { linearCpu } from './linear.js';
+import { concatLastAxisCpu, mergeHeadsCpu, splitHeadsCpu } from './heads.js';
 import { batchedMatmulCpu } from './matmul.js';
 import { rmsNormCpu } from './rmsnorm.js';
+import { ropeCpu } from './rope.js';
 import { logSumExpCpu, maskedSoftmaxCpu, softmaxCpu } from './softmax.js';
 
 /** On this backend a device tensor is the host tensor. */
@@ -35,4 +37,8 @@ export const cpuBackend: Kernels = {
     combineCpu(host(weights), host(slotOutputs), shared === undefined ? undefined : { output: host(shared.output), gate: host(shared.gate) }),
   batchedMatmul: (a, b, options) => batchedMatmulCpu(host(a), host(b), options?.transposeB ?? false),
   maskedSoftmax: (scores, options) => maskedSoftmaxCpu(host(scores), options.scale, options.causalOffset),
+  splitHeads: (x, heads, columns) => splitHeadsCpu(host(x), heads, columns),
+  mergeHeads: (x) => mergeHeadsCpu(host(x)),
+  concatLastAxis: (parts) => concatLastAxisCpu(parts.map(host)),
+  rope: (x, rotation) => ropeCpu(host(x), rotation),
 };

@@ -10,5 +10,6 @@ import { routingCases } from './routing.js';
 import { routingNoiseCases } from './routing-noise.js';
 import { lossCases } from './losses.js';
 import { routerBackwardCases } from './router-backward.js';
+import { attentionCases } from './attention.js';
 
-export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases, ...routingNoiseCases];
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases, ...routingNoiseCases, ...attentionCases];

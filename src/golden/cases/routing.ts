@@ -44,13 +44,13 @@ export const routingCases: GoldenCase[] = [
     { ...switchTiny, hiddenSize: 768, expertIntermediateSize: 3072, router: { ...switchTiny.router, capacity: { formula: 'fixed', expertCapacity: 64, groupSize: 128, dropped: 'pass-through' } } },
     { seed: 47, tokens: 256, large: true },
   ),
-  moeCase('moe/deepseek-v3-groups', 'DeepSeek-V3 routing (noaux_tc): 32 experts in 8 groups, 4 groups kept by the sum of their top-2 biased sigmoid scores, top-4 inside, weights from unbiased scores / (sum + 1e-20) × 2.5, shared expert.', deepseekV3Groups, { seed: 48, tokens: 16 }),
+  moeCase('moe/deepseek-v3-groups', 'DeepSeek-V3 routing (noaux_tc): 32 experts in 8 groups, 4 groups kept by the sum of their top-2 biased sigmoid scores, top-4 inside, weights from unbiased scores / (sum + 1e-20) × 2.5, shared expert.', deepseekV3Groups, { seed: 48, tokens: 16, family: 'deepseek_v3' }),
   routerCase('router/deepseek-v3-groups-negative-bias', 'DeepSeek-V3 group-limited router whose correction bias is shifted by −1: masked experts (−Infinity) are never chosen, as they were with the old 0.0 mask.', deepseekV3Groups, {
     seed: 49, tokens: 16, edit: ({ params }) => { const b = params['gate.e_score_correction_bias'].data; for (let i = 0; i < b.length; i++) b[i] -= 1; },
   }),
   routerCase('router/deepseek-v2-group-limited-greedy', 'DeepSeek-V2 routing (group_limited_greedy): softmax scores, 16 experts in 4 groups scored by their maximum, 2 kept, top-3, raw weights.', {
     hiddenSize: 24, numExperts: 16, expertIntermediateSize: 1, naming: 'deepseek', router: { topK: 3, normalization: 'none', groups: { method: 'group_limited_greedy', numGroups: 4, topkGroup: 2 } },
-  }, { seed: 50, tokens: 16 }),
+  }, { seed: 50, tokens: 16, family: 'deepseek_v2' }),
   routerCase('router/megatron-group-limited', "Megatron's group_limited_topk: 16 experts in 4 groups scored by the sum of their top ⌊k/topkGroup⌋ = 2 scores, 2 kept, top-4.", {
     hiddenSize: 24, numExperts: 16, expertIntermediateSize: 1, router: { topK: 4, groups: { method: 'megatron', numGroups: 4, topkGroup: 2 } },
   }, { seed: 51, tokens: 16 }),
