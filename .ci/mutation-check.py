@@ -118,7 +118,7 @@ muts = [
  ("CLI file-system errors exit 2 naming the flag", "src/golden/suite.ts", "  if (existsSync(at) && !statSync(at).isDirectory()) throw", "  if (false) throw", "spec/cli/cli-errors-name-the-argument-and-exit-2.spec.ts -t file-system"),
  ("golden exports throw only MoEOracleError", "src/golden/case.ts", "  checkObject('tensors', tensors);\n  if (typeof prefix", "  if (typeof prefix", "spec/golden/golden-exports-throw-only-moe-oracle-errors-for-garbage.spec.ts"),
  ("progress appears after one second on a terminal", "src/cli/progress.ts", "      if (seconds < QUIET_SECONDS) return;", "      if (seconds < 0) return;", "spec/cli/progress-appears-on-a-terminal-after-one-second.spec.ts"),
- ("packaging: strict consumers get the ndarray types", "package.json", '    "@types/ndarray": "^1.1.0",\n    "ndarray": "^1.1.1",', '    "ndarray": "^1.1.1",', "spec/packaging/packed-package-type-checks-and-runs-in-a-strict-consumer.spec.ts"),
+ ("packaging: strict consumers get the ndarray types", "package.json", '    "@types/ndarray": "^1.1.0",\n    "gpu.js"', '    "gpu.js"', "spec/packaging/packed-package-type-checks-and-runs-in-a-strict-consumer.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:
