@@ -124,4 +124,12 @@ export const attentionComponent: Component<AttentionCaseConfig> = {
     if (output === 'attention_weights') return attentionReductionLength(config.attention, keys) - (config.attention.kind === 'mla' ? config.attention.numHeads * config.attention.vHeadDim : config.attention.numHeads * config.attention.headDim);
     return attentionReductionLength(config.attention, keys);
   },
+  outputs: [
+    { name: 'y' },
+    { name: 'attention_weights', when: (config) => config.prefillTokens === null },
+    { name: 'cache_c_kv', when: (config) => config.prefillTokens !== null && config.attention.kind === 'mla' },
+    { name: 'cache_k_rope', when: (config) => config.prefillTokens !== null && config.attention.kind === 'mla' },
+    { name: 'cache_keys', when: (config) => config.prefillTokens !== null && config.attention.kind !== 'mla' },
+    { name: 'cache_values', when: (config) => config.prefillTokens !== null && config.attention.kind !== 'mla' },
+  ],
 };

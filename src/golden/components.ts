@@ -62,6 +62,23 @@ export interface RoutingOutputs {
   scores: string;
 }
 
+/**
+ * One output a component produces. The first in a component's list is its main output. `when`
+ * (absent: always) says for which configs the output exists; `mayBeInfinite` marks the one output
+ * whose +Infinity is a defined value from finite inputs (the margin when k = N: no unchosen expert).
+ */
+export interface ComponentOutput<C = unknown> {
+  name: string;
+  when?: (config: C) => boolean;
+  mayBeInfinite?: boolean;
+}
+
+/** The names of the outputs a component produces for `config`, main output first. */
+export function expectedOutputs<C>(component: Component<C>, config: C): string[] {
+  if (typeof component !== 'object' || component === null || !Array.isArray(component.outputs)) throw new MoEOracleError('component', 'a component (getComponent)', describe(component));
+  return component.outputs.filter((output) => output.when === undefined || output.when(config)).map((output) => output.name);
+}
+
 /** One component. `C` is its parsed config. */
 export interface Component<C = unknown> {
   name: ComponentName;
@@ -76,6 +93,8 @@ export interface Component<C = unknown> {
   reductionLength(config: C, output: string): number;
   /** Present for components that choose experts. */
   routing?: RoutingOutputs;
+  /** Every output the component can produce, main output first (verify requires each that applies). */
+  outputs: readonly ComponentOutput<C>[];
 }
 
 export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward' | 'attention';
@@ -151,7 +170,32 @@ const moe: Component<MoEComponentConfig> = {
     }
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
+  outputs: [
+    { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores' }, { name: 'topk_indices' }, { name: 'topk_weights' },
+    { name: 'margins', mayBeInfinite: true }, { name: 'tokens_per_expert' },
+    { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config.layer).sharedExpertIntermediateSize > 0 },
+    { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config.layer).sharedExpertGate },
+    ...routingVariantDeclarations(false),
+  ],
 };
+
+/** The outputs of `routingVariantOutputs`, declared for verify (each present when its variant is set). */
+function routingVariantDeclarations(withTokensPerExpert: boolean): ComponentOutput<MoEComponentConfig>[] {
+  const grouped = (config: MoEComponentConfig) => resolveMoEConfig(config.layer).router.groups !== undefined;
+  const capacity = (config: MoEComponentConfig) => resolveMoEConfig(config.layer).router.capacity !== undefined;
+  const noise = (kind: string) => (config: MoEComponentConfig) => {
+    const n = resolveMoEConfig(config.layer).router.noise;
+    return n !== undefined && n.kind === kind && n.enabled;
+  };
+  return [
+    { name: 'group_scores', when: grouped }, { name: 'chosen_groups', when: grouped }, { name: 'group_margins', when: grouped, mayBeInfinite: true },
+    { name: 'router_jitter', when: noise('jitter') },
+    ...['router_noise', 'router_noise_stddev', 'noisy_logits'].map((name) => ({ name, when: noise('noisy-top-k') })),
+    ...['expert_capacity', 'kept_mask', 'position_in_expert', 'combine_weights'].map((name) => ({ name, when: capacity })),
+    { name: 'drop_margins', when: capacity, mayBeInfinite: true }, { name: 'tokens_per_expert_before_drop', when: capacity },
+    ...(withTokensPerExpert ? [{ name: 'tokens_per_expert', when: capacity }] : []),
+  ];
+}
 
 /**
  * The outputs of the routing variants, present only when the config sets them (so cases without
@@ -203,6 +247,7 @@ const router: Component<MoEComponentConfig> = {
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }, ...routingVariantDeclarations(true)],
 };
 
 interface TopKConfig { k: number }
@@ -224,6 +269,7 @@ const topk: Component<TopKConfig> = {
   },
   reductionLength: () => 1,
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
+  outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
 interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: Exclude<ExpertKind, 'gpt-oss'> }
@@ -249,6 +295,7 @@ const expert: Component<ExpertConfig> = {
     return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind, options) };
   },
   reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
+  outputs: [{ name: 'y' }],
 };
 
 const softmaxComponent: Component<Record<string, never>> = {
@@ -258,6 +305,7 @@ const softmaxComponent: Component<Record<string, never>> = {
   configToJson: () => ({}),
   run: (_c, inputs, _p, _r, options) => ({ probs: softmax(input(inputs, 'logits'), options), logsumexp: logSumExp(input(inputs, 'logits'), options) }),
   reductionLength: () => 1,
+  outputs: [{ name: 'probs' }, { name: 'logsumexp' }],
 };
 
 interface RMSNormConfig { eps: number }
@@ -271,6 +319,7 @@ const rmsnorm: Component<RMSNormConfig> = {
     return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps, options) };
   },
   reductionLength: () => 2,
+  outputs: [{ name: 'y' }],
 };
 
 const activation: Component<Record<string, never>> = {
@@ -283,6 +332,7 @@ const activation: Component<Record<string, never>> = {
     return { sigmoid: sigmoid(x, options), silu: silu(x, options), relu: relu(x, options), gelu: gelu(x, options), gelu_tanh: geluTanh(x, options) };
   },
   reductionLength: () => 1,
+  outputs: [{ name: 'sigmoid' }, { name: 'silu' }, { name: 'relu' }, { name: 'gelu' }, { name: 'gelu_tanh' }],
 };
 
 /** A loss of src/losses and its options without the tensors (those are inputs). */
@@ -327,6 +377,11 @@ const losses: Component<LossesConfig> = {
   reductionLength(_config, output) {
     return output === 'loss' ? 1024 : 64;
   },
+  outputs: [
+    { name: 'loss', when: (config) => config.loss !== 'expert-bias-update' },
+    { name: 'grad_logits', when: (config) => config.loss !== 'expert-bias-update' },
+    { name: 'updated_expert_bias', when: (config) => config.loss === 'expert-bias-update' },
+  ],
 };
 
 const routerBackwardComponent: Component<MoEComponentConfig> = {
@@ -356,6 +411,11 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
     return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  outputs: [
+    { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
+    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias },
+    { name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true },
+  ],
 };
 
 /** Every component, by name. */
