@@ -15,17 +15,20 @@ export type { Activation } from './tensor/activations.js';
 export { ACTIVATIONS, sigmoidScalar, siluScalar, reluScalar, geluScalar, geluTanhScalar, activationScalar } from './tensor/activations.js';
 export { softmaxValues, logSumExpValues } from './tensor/softmax.js';
 export { erf, erfc } from './tensor/erf.js';
+export { checkWeightFiniteOnce, revalidateWeights } from './tensor/validated.js';
 
 // backends: the kernel seam, the cpu reference backend, the checked ops
 export type { Kernels, DeviceTensor, ScatterPart } from './backends/kernels.js';
 export type { BackendEntry, BackendOption } from './backends/registry.js';
-export { BACKENDS } from './backends/registry.js';
+export { BACKENDS, defaultBackend } from './backends/registry.js';
+export type { WasmSimdOptions } from './backends/wasm-simd/index.js';
+export { createWasmSimdBackend } from './backends/wasm-simd/index.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export { linear, softmax, logSumExp, activation, sigmoid, silu, relu, gelu, geluTanh, rmsNorm } from './backends/ops.js';
 
 // router: scoring, top-k with its tie rule, weight normalisations
 export type { TopKResult } from './router/topk.js';
-export { topK, rankDescending } from './router/topk.js';
+export { topK, rankDescending, rankTop } from './router/topk.js';
 export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
 export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
 // router variants: expert capacity and token dropping, group-limited selection
@@ -133,3 +136,14 @@ export { kvCacheShapeOf, kvCacheElementsPerTokenPerLayer, kvCacheSize } from './
 export type { KVCacheComparisonRow } from './attention/kv-cache-table.js';
 export { deepSeekKVCacheComparison, renderKVCacheComparison } from './attention/kv-cache-table.js';
 export { attentionConfigFromHuggingFace } from './attention/hf-config.js';
+
+// backends/gpujs: the gpu.js backend (Node headless-gl, browser WebGL / WebGL2 / WebGPU) and the
+// verification of any backend on golden cases
+export type { GpuLike } from './backends/gpujs/runtime.js';
+export type { GpujsKernels } from './backends/gpujs/backend.js';
+export { createGpujsBackend } from './backends/gpujs/backend.js';
+export { runSynchronously } from './backends/gpujs/synchronous-view.js';
+export type { CaseEntry, CaseResult, MatrixCell } from './backends/gpujs/verify-cases.js';
+export { verifyCaseOn, verifyCasesOn, runCaseOn, matrixColumn } from './backends/gpujs/verify-cases.js';
+export type { KernelValidation } from './backends/gpujs/validate.js';
+export { validateKernels } from './backends/gpujs/validate.js';

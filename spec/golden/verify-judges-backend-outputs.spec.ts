@@ -1,6 +1,7 @@
 // verify: a float32-noisy backend passes, a perturbed one fails at the perturbed element, a
 // near-tie routing flip passes (listed, and checked by replay), a real routing disagreement fails,
-// bf16 outputs pass only under the bf16 tolerance, and unusable files raise MoEOracleError.
+// bf16 outputs pass only under the bf16 tolerance, a missing main output fails, and unusable files
+// raise MoEOracleError.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, type SafetensorsFile } from '../../src/golden/safetensors.js';
@@ -117,9 +118,11 @@ describe('verify', () => {
     expect(wrong.comparisons.find((c) => c.name === 'margins')!.passed).toBe(false);
   });
 
-  it('raises MoEOracleError for a missing or wrongly shaped output', () => {
+  it('fails a backend without the main output, and raises MoEOracleError for a wrongly shaped output', () => {
     const golden = load('moe/mixtral-tiny');
-    expect(() => verify(golden, { tensors: {}, metadata: {}, dtypes: {} })).toThrow(MoEOracleError);
+    const empty = verify(golden, { tensors: {}, metadata: {}, dtypes: {} });
+    expect(empty.passed).toBe(false);
+    expect(empty.problems.join()).toMatch(/did not provide outputs\.y/);
     const wrong = backendOutputs(golden, (name, t) => (name === 'y' ? tensor(new Float32Array(t.size), [t.shape[1], t.shape[0]]) : t));
     expect(() => verify(golden, wrong)).toThrow(/outputs\.y.*expected shape \[24, 32\], got \[32, 24\]/);
   });

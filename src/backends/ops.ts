@@ -1,6 +1,6 @@
 /**
  * The checked tensor ops: each validates its arguments (shapes, finiteness), runs one kernel on the
- * chosen backend (default `cpu`), reads the result back and checks it did not overflow. The same
+ * chosen backend (default `defaultBackend()`, bit-identical to `cpu`), reads the result back and checks it did not overflow. The same
  * validate → kernel split as tfjs-core's ops (`ops/softmax.ts` → `runKernel('Softmax')`).
  *
  *   linear      x [T, in], weight [out, in], bias [out]? → [T, out]

@@ -9,7 +9,7 @@ import { PARAMS_MODEL_TYPES } from '../hf/model.js';
 import { findPreset, PRESETS } from '../params/presets.js';
 import { buildReport, renderReport, type ReportSubject } from '../params/report.js';
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
-import { integerOption, parseOptions } from './args.js';
+import { integerOption, parseOptions, rejectOptions } from './args.js';
 import type { CliCommand } from './main.js';
 
 const HELP = `usage: moe-oracle params <preset | path/to/config.json> [options]
@@ -67,7 +67,7 @@ function listPresets(): string {
 export const paramsCommand: CliCommand = {
   summary: 'parameters, FLOPs and memory of a published model or a config.json',
   run(args, io) {
-    const { values, positionals } = parseOptions({
+    const { values, positionals } = parseOptions('params', {
       args,
       allowPositionals: true,
       options: {
@@ -87,6 +87,8 @@ export const paramsCommand: CliCommand = {
       return 0;
     }
     if (values.list) {
+      if (positionals.length > 0) throw new MoEOracleError('--list', 'no model with --list (it lists the presets)', JSON.stringify(positionals[0]));
+      rejectOptions('params --list', values, ['json', 'breakdown', 'tied-embeddings', 'untied-embeddings', 'active-embeddings', 'mtp', 'context']);
       io.stdout(listPresets());
       return 0;
     }
@@ -103,6 +105,9 @@ export const paramsCommand: CliCommand = {
     };
     const contextLength = integerOption('context', values.context, 4096, 0);
     const report = buildReport(loadSubject(positionals[0]), options, contextLength);
+    if (values.mtp !== undefined && options.mtp !== 'exclude' && report.breakdown.mtp.total === 0) {
+      io.stderr(`moe-oracle: warning: --mtp ${options.mtp} does not apply to ${report.name} (it has no multi-token-prediction modules)\n`);
+    }
     if (values.json) {
       io.stdout(JSON.stringify(report, null, 2) + '\n');
       return 0;

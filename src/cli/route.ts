@@ -22,6 +22,8 @@ Routes T random tokens (x ~ N(0, 1), named "inputs.x") through a random router
   --preset   router of a published model: ${Object.keys(ROUTER_PRESETS).join(', ')} (default mixtral)
   --tokens   T (default 4)    --hidden  H (default 16)    --experts  N (default 8)
   --k        experts per token (default 2)                --seed     uint32 (default 0)
+  --json     print the preset's options and, per token, scores, experts, weights and margin as JSON
+             (an infinite margin, k = N, as the string "Infinity")
   --aux-loss also print the load-balancing loss of this routing (one group/sequence):
              ${AUX_LOSSES.join(', ')}
   --capacity  give each expert a capacity and explain each dropped slot (src/router/capacity.ts):
@@ -48,7 +50,7 @@ function capacityOption(value: string | undefined, dropPolicy: string | undefine
 export const routeCommand: CliCommand = {
   summary: 'route a few random tokens and explain what the router chose',
   run(args, io) {
-    const { values } = parseOptions({
+    const { values } = parseOptions('route', {
       args,
       options: {
       preset: { type: 'string' }, tokens: { type: 'string' }, hidden: { type: 'string' }, experts: { type: 'string' },
@@ -68,6 +70,11 @@ export const routeCommand: CliCommand = {
 
     const capacity = capacityOption(values.capacity, values['drop-policy']);
     const options: RouterConfig = { ...ROUTER_PRESETS[presetName], topK: k, ...(capacity === undefined ? {} : { capacity }) };
+    // A large route (up to 10 000 · 4096 · 65 536 multiply-adds) takes minutes: say so first, on a terminal.
+    const multiplyAdds = tokens * experts * hidden;
+    if (io.isTTY && multiplyAdds > 1e8) {
+      io.stderr(`route: ${tokens} tokens · ${experts} experts · hidden ${hidden} = ${multiplyAdds.toExponential(1)} multiply-adds (about ${Math.ceil(multiplyAdds / 1e8)} s on one core)…\n`);
+    }
     const bound = 1 / Math.sqrt(hidden);
     const x = randomNormal([tokens, hidden], { seed, name: 'inputs.x' });
     const weight = randomUniform([experts, hidden], { seed, name: 'gate.weight', low: -bound, high: bound });

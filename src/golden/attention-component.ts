@@ -90,10 +90,11 @@ export const attentionComponent: Component<AttentionCaseConfig> = {
   summary: 'one attention layer: MLA (naive or absorbed), MHA, GQA or MQA; one pass, or prefill + decode through a (paged) cache',
   parseConfig: parseAttentionCaseConfig,
   configToJson: (config) => ({ ...huggingFaceKeys(config.attention), moe_oracle: { ...config } }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = floatInput(inputs, 'x');
+    const backend = options?.backend;
     if (config.prefillTokens === null) {
-      const out = attention(x, params, config.attention, { form: config.form });
+      const out = attention(x, params, config.attention, { form: config.form, backend });
       return { y: out.output, attention_weights: out.attentionWeights };
     }
     const T = x.shape[0];
@@ -105,8 +106,8 @@ export const attentionComponent: Component<AttentionCaseConfig> = {
       if (blockTable === undefined || !(blockTable.data instanceof Int32Array)) throw new MoEOracleError('inputs.block_table', 'an int32 tensor (a paged case)', blockTable === undefined ? 'no such tensor' : 'a float32 tensor');
       cache = createPagedAttentionCache(config.attention, { ...config.paged, blockTable: blockTable.data });
     }
-    const outputs: Tensor[] = [attention(rows(x, 0, config.prefillTokens), params, config.attention, { form: config.form, cache }).output];
-    for (let t = config.prefillTokens; t < T; t++) outputs.push(attention(rows(x, t, t + 1), params, config.attention, { form: config.form, cache }).output);
+    const outputs: Tensor[] = [attention(rows(x, 0, config.prefillTokens), params, config.attention, { form: config.form, cache, backend }).output];
+    for (let t = config.prefillTokens; t < T; t++) outputs.push(attention(rows(x, t, t + 1), params, config.attention, { form: config.form, cache, backend }).output);
     const y = new Float32Array(x.size);
     let offset = 0;
     for (const part of outputs) {
@@ -123,4 +124,12 @@ export const attentionComponent: Component<AttentionCaseConfig> = {
     if (output === 'attention_weights') return attentionReductionLength(config.attention, keys) - (config.attention.kind === 'mla' ? config.attention.numHeads * config.attention.vHeadDim : config.attention.numHeads * config.attention.headDim);
     return attentionReductionLength(config.attention, keys);
   },
+  outputs: [
+    { name: 'y' },
+    { name: 'attention_weights', when: (config) => config.prefillTokens === null },
+    { name: 'cache_c_kv', when: (config) => config.prefillTokens !== null && config.attention.kind === 'mla' },
+    { name: 'cache_k_rope', when: (config) => config.prefillTokens !== null && config.attention.kind === 'mla' },
+    { name: 'cache_keys', when: (config) => config.prefillTokens !== null && config.attention.kind !== 'mla' },
+    { name: 'cache_values', when: (config) => config.prefillTokens !== null && config.attention.kind !== 'mla' },
+  ],
 };

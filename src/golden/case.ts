@@ -11,8 +11,8 @@
  *   config                     JSON: the component's config (Hugging Face keys where they exist;
  *                              for moe/router also "moe_oracle": the exact MoEConfig)
  *   seed                       the uint32 Philox seed of every random tensor
- *   tolerances                 JSON: per output, the reduction length K and the default fp32
- *                              {atol, rtol} of the tolerance model (tolerance.ts)
+ *   tolerances                 JSON: per float32 output, the reduction length K and the fp32
+ *                              {atol, rtol} that `verify` applies (output-tolerance.ts: one rule)
  *   numeric_semantics_version  bumped whenever a rule of the README's "Numeric semantics" changes
  *
  * The package version is deliberately not in the file: a release that changes no number must leave
@@ -21,10 +21,11 @@
 import { stringifyHfConfig } from '../hf/layer-config.js';
 import { createRequire } from 'node:module';
 import type { StateDict } from '../moe/params.js';
+import { describe, MoEOracleError } from '../tensor/errors.js';
 import { type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { getComponent, type ComponentName, type TensorMap } from './components.js';
 import { writeSafetensors } from './safetensors.js';
-import { defaultTolerance, referenceMagnitude } from './tolerance.js';
+import { storedTolerances } from './output-tolerance.js';
 
 /** Version of the numeric rules (README "Numeric semantics"); part of every golden file. */
 export const NUMERIC_SEMANTICS_VERSION = '1';
@@ -53,8 +54,14 @@ export interface BuiltCase {
   metadata: Record<string, string>;
 }
 
+function checkObject(argument: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MoEOracleError(argument, 'an object', describe(value));
+}
+
 /** Runs a case's component and assembles its file content. */
 export function buildCase(goldenCase: GoldenCase): BuiltCase {
+  checkObject('goldenCase', goldenCase);
+  if (typeof goldenCase.make !== 'function') throw new MoEOracleError('goldenCase.make', 'a function making the inputs and params', describe(goldenCase.make));
   const component = getComponent(goldenCase.component);
   const config = component.parseConfig(goldenCase.config);
   const { inputs, params } = goldenCase.make();
@@ -73,19 +80,14 @@ export function assembleCase(parts: {
   params: StateDict;
   outputs: TensorMap;
 }): BuiltCase {
+  checkObject('parts', parts);
+  for (const group of ['inputs', 'params', 'outputs'] as const) checkObject(`parts.${group}`, parts[group]);
   const component = getComponent(parts.component);
   const tensors: Record<string, Tensor | IntTensor> = {};
   for (const [name, t] of Object.entries(parts.inputs)) tensors[`inputs.${name}`] = t;
   for (const [name, t] of Object.entries(parts.params)) tensors[`params.${name}`] = t;
-  const tolerances: Record<string, { reduction_length: number; atol: number; rtol: number }> = {};
-  for (const [name, t] of Object.entries(parts.outputs)) {
-    tensors[`outputs.${name}`] = t;
-    if (t.data instanceof Float32Array) {
-      const reductionLength = component.reductionLength(parts.config, name, parts.inputs);
-      const { atol, rtol } = defaultTolerance({ dtype: 'fp32', reductionLength, magnitude: referenceMagnitude(t as Tensor) });
-      tolerances[name] = { reduction_length: reductionLength, atol, rtol };
-    }
-  }
+  for (const [name, t] of Object.entries(parts.outputs)) tensors[`outputs.${name}`] = t;
+  const tolerances = storedTolerances(component, parts.config, parts.outputs);
   const metadata: Record<string, string> = {
     case: parts.name,
     description: parts.description,
@@ -98,14 +100,25 @@ export function assembleCase(parts: {
   return { tensors, metadata };
 }
 
-/** The tensors whose names start with `prefix` ("inputs.", "params.", "outputs."), with the prefix removed. */
+/**
+ * The tensors whose names start with `prefix` ("inputs.", "params.", "outputs."), with the prefix
+ * removed. The result has no prototype, so a tensor named "__proto__" or "constructor" is an ordinary
+ * entry; entries are copied as property descriptors, so tensors of a lazily read file
+ * (`openSafetensorsFile`) are still read only when used.
+ */
 export function tensorsUnder(tensors: Record<string, Tensor | IntTensor>, prefix: string): TensorMap {
-  const result: TensorMap = {};
-  for (const [name, t] of Object.entries(tensors)) if (name.startsWith(prefix)) result[name.slice(prefix.length)] = t;
+  checkObject('tensors', tensors);
+  if (typeof prefix !== 'string') throw new MoEOracleError('prefix', 'a string such as "outputs."', describe(prefix));
+  const result: TensorMap = Object.create(null);
+  for (const name of Object.keys(tensors)) {
+    if (!name.startsWith(prefix)) continue;
+    Object.defineProperty(result, name.slice(prefix.length), { ...Object.getOwnPropertyDescriptor(tensors, name)!, enumerable: true, configurable: true });
+  }
   return result;
 }
 
 /** The bytes of a case's safetensors file. */
 export function caseBytes(built: BuiltCase): Uint8Array {
+  checkObject('built', built);
   return writeSafetensors(built.tensors, built.metadata);
 }

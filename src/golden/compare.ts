@@ -356,6 +356,10 @@ function formatElement(element: ElementReport): string {
 
 /** One human-readable line for a comparison: PASS/FAIL, name, shape, statistics, the worst element. */
 export function formatComparison(comparison: Comparison): string {
+  const c0 = comparison as Partial<Comparison> | null;
+  if (typeof c0 !== 'object' || c0 === null || (c0.kind !== 'float32' && c0.kind !== 'int32') || !Array.isArray(c0.referenceShape) || !Array.isArray(c0.reasons)) {
+    throw new MoEOracleError('comparison', 'a comparison from compareTensors / compareIntTensors / compareAnyTensors', describe(comparison));
+  }
   const head = `${comparison.passed ? 'PASS' : 'FAIL'}  ${comparison.name}  ${formatShape(comparison.referenceShape)} ${comparison.kind}`;
   if (!comparison.compared) return `${head}  ${comparison.reasons.join('; ')}`;
   if (comparison.kind === 'int32') {

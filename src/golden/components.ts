@@ -37,6 +37,7 @@
  * slot_inputs, slot_outputs [E·S, H]; nothing is selected, so there is no routing to compare as sets.
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
+import type { BackendOption } from '../backends/registry.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { checkSelection, topK } from '../router/topk.js';
@@ -70,6 +71,23 @@ export interface RoutingOutputs {
   scores: string;
 }
 
+/**
+ * One output a component produces. The first in a component's list is its main output. `when`
+ * (absent: always) says for which configs the output exists; `mayBeInfinite` marks the one output
+ * whose +Infinity is a defined value from finite inputs (the margin when k = N: no unchosen expert).
+ */
+export interface ComponentOutput<C = unknown> {
+  name: string;
+  when?: (config: C) => boolean;
+  mayBeInfinite?: boolean;
+}
+
+/** The names of the outputs a component produces for `config`, main output first. */
+export function expectedOutputs<C>(component: Component<C>, config: C): string[] {
+  if (typeof component !== 'object' || component === null || !Array.isArray(component.outputs)) throw new MoEOracleError('component', 'a component (getComponent)', describe(component));
+  return component.outputs.filter((output) => output.when === undefined || output.when(config)).map((output) => output.name);
+}
+
 /** One component. `C` is its parsed config. */
 export interface Component<C = unknown> {
   name: ComponentName;
@@ -78,18 +96,21 @@ export interface Component<C = unknown> {
   parseConfig(json: unknown): C;
   /** The config as stored in metadata (Hugging Face keys where they exist). */
   configToJson(config: C): Record<string, unknown>;
-  /** Runs the reference. */
-  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor): TensorMap;
-  /** Reduction length K behind an output, for the tolerance model (`inputs`: the case's inputs, when K depends on T). */
-  reductionLength(config: C, output: string, inputs?: TensorMap): number;
+  /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
+  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
+  /** Reduction length K behind an output, for the tolerance model (`outputs`: the reference outputs, when K depends on their shapes). */
+  reductionLength(config: C, output: string, outputs?: TensorMap): number;
   /** Present for components that choose experts. */
   routing?: RoutingOutputs;
   /** Present when the routing outputs depend on the config (expert choice, Soft MoE); replaces `routing`. */
   routingOf?(config: C): RoutingOutputs | undefined;
+  /** Every output the component can produce, main output first (verify requires each that applies). */
+  outputs: readonly ComponentOutput<C>[];
 }
 
 /** The routing outputs of a component for one config (undefined: nothing to compare as sets). */
 export function routingOutputsOf<C>(component: Component<C>, config: C): RoutingOutputs | undefined {
+  if (typeof component !== 'object' || component === null) throw new MoEOracleError('component', 'a component (getComponent)', describe(component));
   return component.routingOf !== undefined ? component.routingOf(config) : component.routing;
 }
 
@@ -107,19 +128,32 @@ function expertChoiceOutputs(choice: ExpertChoiceOutput): TensorMap {
 
 const EXPERT_CHOICE_ROUTING: RoutingOutputs = { indices: 'expert_indices', margins: 'expert_margins', scores: 'expert_weights' };
 
+/** Which routing a layer config uses (for the outputs each produces). */
+const kindOf = (config: MoEComponentConfig) => resolveMoEConfig((config as MoEComponentConfig | undefined)?.layer as MoEConfig).router.kind ?? 'token-choice';
+const tokenChoice = (config: MoEComponentConfig) => kindOf(config) === 'token-choice';
+const expertChoice = (config: MoEComponentConfig) => kindOf(config) === 'expert-choice';
+const softMoE = (config: MoEComponentConfig) => kindOf(config) === 'soft-moe';
+
 /** The routing outputs of the moe and router components: top-k, expert choice's rows, or none (Soft MoE). */
-function layerRouting(config: MoEComponentConfig, tokenChoice: RoutingOutputs): RoutingOutputs | undefined {
-  const router = resolveMoEConfig(config.layer).router;
-  return router.expertChoice !== undefined ? EXPERT_CHOICE_ROUTING : router.softMoE !== undefined ? undefined : tokenChoice;
+function layerRouting(config: MoEComponentConfig, tokenChoiceRouting: RoutingOutputs): RoutingOutputs | undefined {
+  return expertChoice(config) ? EXPERT_CHOICE_ROUTING : softMoE(config) ? undefined : tokenChoiceRouting;
 }
+
+/** Expert choice's output declarations (the router's and the layer's). */
+const EXPERT_CHOICE_DECLARATIONS: ComponentOutput<MoEComponentConfig>[] = [
+  ...['expert_capacity', 'expert_indices', 'expert_weights'].map((name) => ({ name, when: expertChoice })),
+  { name: 'expert_margins', when: expertChoice, mayBeInfinite: true },
+  ...['experts_per_token', 'tokens_per_expert'].map((name) => ({ name, when: expertChoice })),
+];
 
 /**
  * Reduction lengths of Soft MoE's outputs: the normalisation and the logits' dot products (2H), the
  * softmax over the T tokens (dispatch) or the E·S slots (combine), the slot inputs' sum over T tokens,
- * the expert (H + I) and the output's sum over the E·S slots. T comes from the inputs (64 if absent).
+ * the expert (H + I) and the output's sum over the E·S slots. T is read from the outputs' shapes
+ * (64 when none is given).
  */
-function softMoEReductionLength(c: ReturnType<typeof resolveMoEConfig>, output: string, inputs?: TensorMap): number {
-  const tokens = inputs?.x?.shape[0] ?? 64;
+function softMoEReductionLength(c: ReturnType<typeof resolveMoEConfig>, output: string, outputs?: TensorMap): number {
+  const tokens = (outputs?.dispatch_weights ?? outputs?.combine_weights)?.shape[0] ?? 64;
   const slots = c.numExperts * c.router.softMoE!.slotsPerExpert;
   const logits = 2 * c.hiddenSize;
   const slotInputs = logits + 2 * tokens;
@@ -171,8 +205,8 @@ const moe: Component<MoEComponentConfig> = {
   summary: 'the MoE layer: route, dispatch, experts, combine (+ shared expert)',
   parseConfig: (json) => parseMoEConfig(json, false),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
-  run(config, inputs, params, routingOverride) {
-    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride });
+  run(config, inputs, params, routingOverride, options) {
+    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride, backend: options?.backend });
     if (out.softMoE !== undefined) {
       const s = out.softMoE;
       return { y: out.output, router_logits: s.logits, dispatch_weights: s.dispatchWeights, combine_weights: s.combineWeights, slot_inputs: s.slotInputs, slot_outputs: s.slotOutputs };
@@ -194,9 +228,9 @@ const moe: Component<MoEComponentConfig> = {
     if (out.sharedExpertGate) outputs.shared_expert_gate = out.sharedExpertGate;
     return outputs;
   },
-  reductionLength(config, output, inputs) {
+  reductionLength(config, output, outputs) {
     const c = resolveMoEConfig(config.layer);
-    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, inputs);
+    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, outputs);
     // Expert choice: a token adds up to N experts' outputs.
     const k = c.mode === 'dense' || c.router.expertChoice !== undefined ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
@@ -214,7 +248,35 @@ const moe: Component<MoEComponentConfig> = {
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
   routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' }),
+  outputs: [
+    { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores', when: (config) => !softMoE(config) },
+    { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice },
+    { name: 'margins', when: tokenChoice, mayBeInfinite: true }, { name: 'tokens_per_expert', when: tokenChoice },
+    ...EXPERT_CHOICE_DECLARATIONS,
+    ...['dispatch_weights', 'combine_weights', 'slot_inputs', 'slot_outputs'].map((name) => ({ name, when: softMoE })),
+    { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config.layer).sharedExpertIntermediateSize > 0 },
+    { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config.layer).sharedExpertGate },
+    ...routingVariantDeclarations(false),
+  ],
 };
+
+/** The outputs of `routingVariantOutputs`, declared for verify (each present when its variant is set). */
+function routingVariantDeclarations(withTokensPerExpert: boolean): ComponentOutput<MoEComponentConfig>[] {
+  const grouped = (config: MoEComponentConfig) => resolveMoEConfig(config.layer).router.groups !== undefined;
+  const capacity = (config: MoEComponentConfig) => resolveMoEConfig(config.layer).router.capacity !== undefined;
+  const noise = (kind: string) => (config: MoEComponentConfig) => {
+    const n = resolveMoEConfig(config.layer).router.noise;
+    return n !== undefined && n.kind === kind && n.enabled;
+  };
+  return [
+    { name: 'group_scores', when: grouped }, { name: 'chosen_groups', when: grouped }, { name: 'group_margins', when: grouped, mayBeInfinite: true },
+    { name: 'router_jitter', when: noise('jitter') },
+    ...['router_noise', 'router_noise_stddev', 'noisy_logits'].map((name) => ({ name, when: noise('noisy-top-k') })),
+    ...['expert_capacity', 'kept_mask', 'position_in_expert', 'combine_weights'].map((name) => ({ name, when: capacity })),
+    { name: 'drop_margins', when: capacity, mayBeInfinite: true }, { name: 'tokens_per_expert_before_drop', when: capacity },
+    ...(withTokensPerExpert ? [{ name: 'tokens_per_expert', when: capacity }] : []),
+  ];
+}
 
 /**
  * The outputs of the routing variants, present only when the config sets them (so cases without
@@ -256,27 +318,33 @@ const router: Component<MoEComponentConfig> = {
   summary: 'the router alone: logits, scores, top-k, weights, margins',
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride): TensorMap {
+  run(config, inputs, params, routingOverride, options): TensorMap {
     const c = resolveMoEConfig(config.layer);
     const x = input(inputs, 'x');
     if (c.router.softMoE !== undefined) {
       if (routingOverride !== undefined) throw new MoEOracleError('routing', 'no routing to replay (Soft MoE selects nothing)', 'a routing override');
       const { mu, scale } = SOFT_MOE_PARAMETER_NAMES;
       const routerParams = { mu: requireParam(params, mu, [c.hiddenSize, c.numExperts, c.router.softMoE.slotsPerExpert]), ...(params[scale] === undefined ? {} : { scale: params[scale] }) };
-      const out = softMoERoute(x, routerParams, c.router.softMoE);
+      const out = softMoERoute(x, routerParams, c.router.softMoE, { backend: options?.backend });
       return { logits: out.logits, dispatch_weights: out.dispatchWeights, combine_weights: out.combineWeights };
     }
-    const out = route(x, routerParamsOf(params, c), c.router, { routingOverride });
+    const out = route(x, routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
     if (out.expertChoice !== undefined) return { logits: out.logits, scores: out.scores, ...expertChoiceOutputs(out.expertChoice) };
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
-  reductionLength(config, output, inputs) {
+  reductionLength(config, output, outputs) {
     const c = resolveMoEConfig(config.layer);
-    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, inputs);
+    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, outputs);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
   routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'scores' }),
+  outputs: [
+    { name: 'logits' }, { name: 'scores', when: (config) => !softMoE(config) },
+    { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice }, { name: 'margins', when: tokenChoice, mayBeInfinite: true },
+    ...routingVariantDeclarations(true), ...EXPERT_CHOICE_DECLARATIONS,
+    ...['dispatch_weights', 'combine_weights'].map((name) => ({ name, when: softMoE })),
+  ],
 };
 
 interface TopKConfig { k: number }
@@ -298,6 +366,7 @@ const topk: Component<TopKConfig> = {
   },
   reductionLength: () => 1,
   routing: { indices: 'indices', margins: 'margins', scores: 'values' },
+  outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
 interface ExpertConfig { hiddenSize: number; intermediateSize: number; kind: Exclude<ExpertKind, 'gpt-oss'> }
@@ -314,15 +383,16 @@ const expert: Component<ExpertConfig> = {
     };
   },
   configToJson: (config) => ({ hidden_size: config.hiddenSize, intermediate_size: config.intermediateSize, hidden_act: config.kind === 'swiglu' ? 'silu' : config.kind, moe_oracle: { ...config } }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
     const { hiddenSize: H, intermediateSize: I } = config;
     if (config.kind === 'swiglu') {
-      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }) };
+      return { y: swiGLU(x, { w1: requireParam(params, 'w1.weight', [I, H]), w2: requireParam(params, 'w2.weight', [H, I]), w3: requireParam(params, 'w3.weight', [I, H]) }, options) };
     }
-    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind) };
+    return { y: ffn(x, { wi: requireParam(params, 'wi.weight', [I, H]), wo: requireParam(params, 'wo.weight', [H, I]) }, config.kind, options) };
   },
   reductionLength: (config) => config.hiddenSize + config.intermediateSize + 1,
+  outputs: [{ name: 'y' }],
 };
 
 const softmaxComponent: Component<Record<string, never>> = {
@@ -330,8 +400,9 @@ const softmaxComponent: Component<Record<string, never>> = {
   summary: 'row-wise softmax and log-sum-exp (max-subtracted; -Infinity allowed)',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run: (_c, inputs) => ({ probs: softmax(input(inputs, 'logits')), logsumexp: logSumExp(input(inputs, 'logits')) }),
+  run: (_c, inputs, _p, _r, options) => ({ probs: softmax(input(inputs, 'logits'), options), logsumexp: logSumExp(input(inputs, 'logits'), options) }),
   reductionLength: () => 1,
+  outputs: [{ name: 'probs' }, { name: 'logsumexp' }],
 };
 
 interface RMSNormConfig { eps: number }
@@ -340,11 +411,12 @@ const rmsnorm: Component<RMSNormConfig> = {
   summary: 'RMSNorm: x / sqrt(mean(x²) + eps) · weight',
   parseConfig: (json) => ({ eps: checkFiniteNumber('config.eps', objectConfig(json).eps ?? objectConfig(json).rms_norm_eps ?? 1e-6, 0) }),
   configToJson: (config) => ({ rms_norm_eps: config.eps }),
-  run(config, inputs, params) {
+  run(config, inputs, params, _routingOverride, options) {
     const x = input(inputs, 'x');
-    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps) };
+    return { y: rmsNorm(x, requireParam(params, 'weight', [x.shape[1]]), config.eps, options) };
   },
   reductionLength: () => 2,
+  outputs: [{ name: 'y' }],
 };
 
 const activation: Component<Record<string, never>> = {
@@ -352,11 +424,12 @@ const activation: Component<Record<string, never>> = {
   summary: 'element-wise sigmoid, silu, relu, gelu (erf), gelu_tanh',
   parseConfig: (json) => (objectConfig(json ?? {}), {}),
   configToJson: () => ({}),
-  run(_c, inputs) {
+  run(_c, inputs, _p, _r, options) {
     const x = input(inputs, 'x');
-    return { sigmoid: sigmoid(x), silu: silu(x), relu: relu(x), gelu: gelu(x), gelu_tanh: geluTanh(x) };
+    return { sigmoid: sigmoid(x, options), silu: silu(x, options), relu: relu(x, options), gelu: gelu(x, options), gelu_tanh: geluTanh(x, options) };
   },
   reductionLength: () => 1,
+  outputs: [{ name: 'sigmoid' }, { name: 'silu' }, { name: 'relu' }, { name: 'gelu' }, { name: 'gelu_tanh' }],
 };
 
 /** A loss of src/losses and its options without the tensors (those are inputs). */
@@ -401,6 +474,11 @@ const losses: Component<LossesConfig> = {
   reductionLength(_config, output) {
     return output === 'loss' ? 1024 : 64;
   },
+  outputs: [
+    { name: 'loss', when: (config) => config.loss !== 'expert-bias-update' },
+    { name: 'grad_logits', when: (config) => config.loss !== 'expert-bias-update' },
+    { name: 'updated_expert_bias', when: (config) => config.loss === 'expert-bias-update' },
+  ],
 };
 
 const routerBackwardComponent: Component<MoEComponentConfig> = {
@@ -408,11 +486,11 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
   summary: "the router's backward: dL/d(topk weights) to logits, gate.weight and x",
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride) {
+  run(config, inputs, params, routingOverride, options) {
     const c = resolveMoEConfig(config.layer);
     const x = input(inputs, 'x');
     const routerParams = routerParamsOf(params, c);
-    const out = route(x, routerParams, c.router, { routingOverride });
+    const out = route(x, routerParams, c.router, { routingOverride, backend: options?.backend });
     const { gradLogits } = routerBackward(out.logits, out.topkIndices, input(inputs, 'grad_topk_weights'), c.router);
     const { gradX, gradWeight, gradBias } = routerLinearBackward(x, routerParams.weight, gradLogits);
     const outputs: TensorMap = {
@@ -430,6 +508,11 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
     return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  outputs: [
+    { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
+    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias },
+    { name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true },
+  ],
 };
 
 /** Every component, by name. */

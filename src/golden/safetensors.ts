@@ -41,7 +41,7 @@
  * For the reference implementation's own serialization test vectors this yields identical bytes.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import ndarray from 'ndarray';
 import { MoEOracleError, describe } from '../tensor/errors.js';
@@ -130,23 +130,26 @@ function int64ToInt32(value: bigint, tensorName: string, index: number): number 
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/**
- * Serializes tensors and metadata to safetensors bytes, deterministically (see the file comment for
- * the ordering rules). Float32 tensors are stored as F32, int32 tensors as I32; non-contiguous views
- * are written in row-major order.
- */
-export function writeSafetensors(tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}): Uint8Array {
-  checkPlainObject('tensors', tensors);
-  checkMetadata('metadata', metadata);
-  const entries = Object.keys(tensors)
-    .sort(compareUtf8)
-    .map((name) => {
-      checkName(name);
-      const value = contiguous(checkWritableTensor(name, tensors[name]));
-      const dtype: SafetensorsDtype = value.data instanceof Int32Array ? 'I32' : 'F32';
-      return { name, dtype, shape: value.shape, values: value.data };
-    });
+/** A tensor to write, declared by its shape and produced only when its bytes are written. */
+export interface TensorToWrite {
+  name: string;
+  dtype: 'F32' | 'I32';
+  shape: readonly number[];
+  /** The row-major values (product(shape) of them); called once, when the tensor is written. */
+  values: () => Float32Array | Int32Array;
+}
 
+/** The layout of a file to write: the header bytes (length field included) and the tensors in order. */
+interface WritePlan {
+  header: Uint8Array;
+  entries: TensorToWrite[];
+  dataSize: number;
+}
+
+/** Lays the file out (see the file comment for the ordering rules) from declared shapes, touching no values. */
+function planSafetensors(declared: readonly TensorToWrite[], metadata: Record<string, string>): WritePlan {
+  checkMetadata('metadata', metadata);
+  const entries = [...declared].sort((a, b) => compareUtf8(a.name, b.name));
   const jsonParts: string[] = [];
   const metadataKeys = Object.keys(metadata).sort(compareUtf8);
   if (metadataKeys.length > 0) {
@@ -155,23 +158,64 @@ export function writeSafetensors(tensors: Record<string, Tensor | IntTensor>, me
   }
   let dataSize = 0;
   for (const entry of entries) {
+    if (typeof entry?.name !== 'string') throw new MoEOracleError('tensors', 'entries {name, dtype, shape, values}', describe(entry));
+    checkName(entry.name);
+    const argument = `tensors[${JSON.stringify(entry.name)}]`;
+    if (entry.dtype !== 'F32' && entry.dtype !== 'I32') throw new MoEOracleError(`${argument} dtype`, '"F32" or "I32"', describe(entry.dtype));
+    if (!Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new MoEOracleError(`${argument} shape`, 'an array of non-negative integers', describe(entry.shape));
+    if (typeof entry.values !== 'function') throw new MoEOracleError(`${argument} values`, 'a function returning the values', describe(entry.values));
     const begin = dataSize;
-    dataSize += entry.values.length * CODECS[entry.dtype].size;
+    dataSize += entry.shape.reduce((product, d) => product * d, 1) * CODECS[entry.dtype].size;
     jsonParts.push(`${JSON.stringify(entry.name)}:{"dtype":"${entry.dtype}","shape":[${entry.shape.join(',')}],"data_offsets":[${begin},${dataSize}]}`);
   }
   const json = new TextEncoder().encode(`{${jsonParts.join(',')}}`);
   const headerLength = Math.ceil(json.length / HEADER_ALIGNMENT) * HEADER_ALIGNMENT;
+  const header = new Uint8Array(HEADER_LENGTH_BYTES + headerLength).fill(0x20);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
+  header.set(json, HEADER_LENGTH_BYTES);
+  return { header, entries, dataSize };
+}
 
-  const bytes = new Uint8Array(HEADER_LENGTH_BYTES + headerLength + dataSize);
+/** Declares each tensor of a record for writing (checking it is a float32 or int32 tensor). */
+function declareTensors(tensors: Record<string, Tensor | IntTensor>): TensorToWrite[] {
+  checkPlainObject('tensors', tensors);
+  return Object.keys(tensors).map((name) => {
+    const value = checkWritableTensor(name, tensors[name]);
+    const dtype = value.data instanceof Int32Array ? 'I32' : 'F32';
+    return { name, dtype, shape: [...value.shape], values: () => contiguous(tensors[name]).data };
+  });
+}
+
+/** The little-endian bytes of a tensor's values (bit patterns copied, so NaN payloads survive). */
+function valueBytes(entry: TensorToWrite): Uint8Array {
+  const values = entry.values();
+  const count = entry.shape.reduce((product, d) => product * d, 1);
+  const wanted = entry.dtype === 'I32' ? Int32Array : Float32Array;
+  if (!(values instanceof wanted) || values.length !== count) {
+    throw new MoEOracleError(`tensors[${JSON.stringify(entry.name)}]`, `${count} ${entry.dtype} values (shape ${formatShape(entry.shape)})`, describe(values));
+  }
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const bytes = new Uint8Array(bits.length * 4);
   const view = new DataView(bytes.buffer);
-  view.setBigUint64(0, BigInt(headerLength), true);
-  bytes.set(json, HEADER_LENGTH_BYTES);
-  bytes.fill(0x20, HEADER_LENGTH_BYTES + json.length, HEADER_LENGTH_BYTES + headerLength);
-  let at = HEADER_LENGTH_BYTES + headerLength;
-  for (const entry of entries) {
-    // Copy bit patterns, not values, so NaN payloads survive; DataView makes the bytes little-endian.
-    const bits = new Uint32Array(entry.values.buffer, entry.values.byteOffset, entry.values.length);
-    for (let i = 0; i < bits.length; i++, at += 4) view.setUint32(at, bits[i], true);
+  for (let i = 0; i < bits.length; i++) view.setUint32(i * 4, bits[i], true);
+  return bytes;
+}
+
+/**
+ * Serializes tensors and metadata to safetensors bytes, deterministically (see the file comment for
+ * the ordering rules). Float32 tensors are stored as F32, int32 tensors as I32; non-contiguous views
+ * are written in row-major order.
+ */
+export function writeSafetensors(tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const plan = planSafetensors(declareTensors(tensors), metadata);
+  const bytes = new Uint8Array(plan.header.length + plan.dataSize);
+  bytes.set(plan.header, 0);
+  let at = plan.header.length;
+  for (const entry of plan.entries) {
+    const data = valueBytes(entry);
+    bytes.set(data, at);
+    at += data.length;
   }
   return bytes;
 }
@@ -230,17 +274,21 @@ interface HeaderEntry {
   end: number;
 }
 
-/**
- * Parses safetensors bytes. Every malformed input is reported as a `MoEOracleError` that names the
- * rule it breaks (see the file comment); no other exception escapes.
- */
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (!(bytes instanceof Uint8Array)) throw new MoEOracleError('bytes', 'a Uint8Array', describe(bytes));
-  if (bytes.length < HEADER_LENGTH_BYTES) {
-    throw new MoEOracleError('safetensors file', 'at least 8 bytes (the header length)', `${bytes.length} bytes`);
+/** The header of a safetensors file, checked: metadata and tensor entries, before any tensor is decoded. */
+interface ParsedHeader {
+  metadata: Record<string, string>;
+  entries: HeaderEntry[];
+  /** Byte offset of the data section in the file (8 + header length). */
+  dataStart: number;
+}
+
+/** Reads the 8-byte length field and checks it against the bytes that follow (`fileSize` in all). */
+function headerLengthOf(lengthField: Uint8Array, fileSize: number): number {
+  if (fileSize < HEADER_LENGTH_BYTES) {
+    throw new MoEOracleError('safetensors file', 'at least 8 bytes (the header length)', `${fileSize} bytes`);
   }
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  const available = bytes.length - HEADER_LENGTH_BYTES;
+  const headerLength = new DataView(lengthField.buffer, lengthField.byteOffset, HEADER_LENGTH_BYTES).getBigUint64(0, true);
+  const available = fileSize - HEADER_LENGTH_BYTES;
   if (headerLength > BigInt(Math.min(available, MAX_HEADER_BYTES))) {
     throw new MoEOracleError(
       'safetensors header length',
@@ -248,22 +296,51 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       `${headerLength}`,
     );
   }
-  const dataStart = HEADER_LENGTH_BYTES + Number(headerLength);
-  const header = parseHeaderJson(bytes.subarray(HEADER_LENGTH_BYTES, dataStart));
-  const data = bytes.subarray(dataStart);
+  return Number(headerLength);
+}
 
+/** Checks the header bytes (UTF-8 JSON, metadata, entries, layout) of a file whose data section has `dataSize` bytes. */
+function parseHeader(headerBytes: Uint8Array, dataSize: number): ParsedHeader {
+  const header = parseHeaderJson(headerBytes);
   const metadata = readMetadata(header[METADATA_KEY]);
   const entries = Object.keys(header)
     .filter((name) => name !== METADATA_KEY)
-    .map((name) => readEntry(name, header[name], data.length));
-  checkLayout(entries, data.length);
+    .map((name) => readEntry(name, header[name], dataSize));
+  checkLayout(entries, dataSize);
+  return { metadata, entries, dataStart: HEADER_LENGTH_BYTES + headerBytes.length };
+}
 
+/** Decodes one tensor from its stored bytes (exactly end − begin of them). */
+function decodeEntry(entry: HeaderEntry, bytes: Uint8Array, owned = false): Tensor | IntTensor {
+  const count = bytes.byteLength / CODECS[entry.dtype].size;
+  // Fast path: F32 / I32 bytes that this reader owns, 4-byte aligned, on a little-endian host are
+  // already the values (same bits as the DataView decoding: NaN payloads kept).
+  if (owned && LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0 && (entry.dtype === 'F32' || entry.dtype === 'I32')) {
+    const values = entry.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Int32Array(bytes.buffer, bytes.byteOffset, count);
+    return ndarray<Float32Array | Int32Array>(values, entry.shape) as Tensor | IntTensor;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = CODECS[entry.dtype].decode(view, count, entry.name);
+  return ndarray<Float32Array | Int32Array>(values, entry.shape) as Tensor | IntTensor;
+}
+
+/** Whether typed arrays of this machine are little-endian (every common CPU): bytes can be used as they are. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Parses safetensors bytes. Every malformed input is reported as a `MoEOracleError` that names the
+ * rule it breaks (see the file comment); no other exception escapes.
+ */
+export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) throw new MoEOracleError('bytes', 'a Uint8Array', describe(bytes));
+  const headerLength = headerLengthOf(bytes, bytes.length);
+  const dataStart = HEADER_LENGTH_BYTES + headerLength;
+  const { metadata, entries } = parseHeader(bytes.subarray(HEADER_LENGTH_BYTES, dataStart), bytes.length - dataStart);
+  const data = bytes.subarray(dataStart);
   const tensors: Record<string, Tensor | IntTensor> = Object.create(null);
   const dtypes: Record<string, SafetensorsDtype> = Object.create(null);
   for (const entry of entries) {
-    const view = new DataView(data.buffer, data.byteOffset + entry.begin, entry.end - entry.begin);
-    const values = CODECS[entry.dtype].decode(view, (entry.end - entry.begin) / CODECS[entry.dtype].size, entry.name);
-    tensors[entry.name] = ndarray<Float32Array | Int32Array>(values, entry.shape) as Tensor | IntTensor;
+    tensors[entry.name] = decodeEntry(entry, data.subarray(entry.begin, entry.end));
     dtypes[entry.name] = entry.dtype;
   }
   return { tensors, metadata, dtypes };
@@ -286,11 +363,31 @@ function parseHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new MoEOracleError('safetensors header', 'a JSON object', describe(header));
   }
+  const depth = nestingDepth(text);
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new MoEOracleError('safetensors header', `JSON nested at most ${MAX_NESTING_DEPTH} deep (as serde_json's recursion limit)`, `nesting ${depth} deep`);
+  }
   const duplicate = findDuplicateKey(text);
   if (duplicate !== undefined) {
     throw new MoEOracleError('safetensors header', 'every tensor name and metadata key at most once', `${JSON.stringify(duplicate)} more than once`);
   }
   return header as Record<string, unknown>;
+}
+
+/** serde_json's recursion limit, which the reference reader inherits; a header needs depth 3. */
+const MAX_NESTING_DEPTH = 128;
+
+/** The deepest nesting of objects and arrays in valid JSON text, counted without recursion. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') while (json[++i] !== '"') if (json[i] === '\\') i++;
+  }
+  return deepest;
 }
 
 /**
@@ -414,6 +511,9 @@ function checkLayout(entries: HeaderEntry[], dataSize: number): void {
 export type TensorSource = Pick<SafetensorsFile, 'tensors'> & Partial<Pick<SafetensorsFile, 'dtypes'>>;
 
 function findTensor(file: TensorSource, name: string, kind: 'float32' | 'int32', expectedShape?: readonly (number | string | null)[]): Tensor | IntTensor {
+  if (typeof file !== 'object' || file === null || typeof file.tensors !== 'object' || file.tensors === null) throw new MoEOracleError('file', 'an object {tensors}', describe(file));
+  if (typeof name !== 'string') throw new MoEOracleError('name', 'a tensor name', describe(name));
+  if (expectedShape !== undefined && !Array.isArray(expectedShape)) throw new MoEOracleError('expectedShape', 'an array of sizes', describe(expectedShape));
   const argument = `tensor ${JSON.stringify(name)}`;
   const found = Object.prototype.hasOwnProperty.call(file.tensors, name) ? file.tensors[name] : undefined;
   if (found === undefined) {
@@ -452,48 +552,168 @@ function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException)?.code ?? String(error);
 }
 
-/**
- * Reads a safetensors file. Format errors are reported as `MoEOracleError` with the path in the
- * argument name, e.g. `moe-oracle: out.safetensors: tensor "y" dtype: expected one of …, got "U8"`.
- */
-export function readSafetensorsFile(path: string): SafetensorsFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new MoEOracleError('path', 'a readable safetensors file', `${JSON.stringify(path)} (${errorCode(error)})`);
+/** Reads exactly `length` bytes at `position` of an open file (readSync returns at most 2 GiB per call). */
+function readExactly(fd: number, length: number, position: number, path: string): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let done = 0; done < length; ) {
+    const chunk = Math.min(length - done, 1 << 30);
+    const read = readSync(fd, bytes, done, chunk, position + done);
+    if (read === 0) throw new MoEOracleError('path', `a file that keeps its size while it is read`, `${JSON.stringify(path)} ended at byte ${position + done}`);
+    done += read;
   }
+  return bytes;
+}
+
+/** Opens a file for reading, or throws MoEOracleError naming `argument` (the CLI flag). */
+function openForReading(path: string, argument: string): number {
+  if (typeof path !== 'string' || path === '') throw new MoEOracleError(argument, 'the path of a safetensors file', describe(path));
   try {
-    return readSafetensors(bytes);
+    const fd = openSync(path, 'r');
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    return fd;
   } catch (error) {
-    if (error instanceof MoEOracleError) throw new MoEOracleError(`${path}: ${error.argument}`, error.expected, error.actual);
-    throw error;
+    throw new MoEOracleError(argument, 'a readable safetensors file', `${JSON.stringify(path)} (${errorCode(error)})`);
   }
 }
 
-/** Writes a safetensors file atomically (see `writeFileAtomically`). */
-export function writeSafetensorsFile(path: string, tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}): void {
-  writeFileAtomically(path, writeSafetensors(tensors, metadata));
+/**
+ * Tensors of at least this many stored bytes (64 MiB: an expert matrix of a real layer) are
+ * file-backed when read lazily: the tensor object holds no values, and each read of its `data`
+ * property reads them from the file again, so code that keeps a reference to every expert's matrix
+ * (to check shapes up front) holds megabytes of metadata, not gigabytes of values. Read `data` once
+ * into a local variable before a loop (every kernel here does).
+ */
+export const FILE_BACKED_BYTES = 64 * 1024 * 1024;
+
+/** A tensor of `entry`'s shape whose `data` is `read()` on every access. */
+function fileBackedTensor(entry: HeaderEntry, read: () => Float32Array | Int32Array): Tensor | IntTensor {
+  const empty = entry.dtype === 'I32' || entry.dtype === 'I64' ? new Int32Array(0) : new Float32Array(0);
+  const t = ndarray<Float32Array | Int32Array>(empty, entry.shape);
+  Object.defineProperty(t, 'data', { get: read, enumerable: true, configurable: true });
+  return t as Tensor | IntTensor;
 }
+
+/**
+ * Opens a safetensors file lazily: the header is read and checked now (every rule of the file
+ * comment), and each tensor is read from the file, and decoded, when its property of `tensors` is
+ * read, every time it is read (nothing is cached, so memory holds only the tensors in use: a layer
+ * runs expert by expert). Files of any size (beyond 2 GiB) work. The file must not change while it is
+ * used. Errors are `MoEOracleError`s with the path in the argument name, e.g.
+ * `moe-oracle: --actual out.safetensors: tensor "y" dtype: expected one of …, got "U8"`.
+ * @param argument what to call the file in messages (a CLI flag such as "--golden"); default "path".
+ */
+export function readSafetensorsFile(path: string, argument = 'path'): SafetensorsFile {
+  const fd = openForReading(path, argument);
+  const where = (error: MoEOracleError) => new MoEOracleError(`${argument} ${path}: ${error.argument}`, error.expected, error.actual);
+  let parsed: ParsedHeader;
+  let fileSize: number;
+  try {
+    fileSize = fstatSync(fd).size;
+    const lengthField = readExactly(fd, Math.min(HEADER_LENGTH_BYTES, fileSize), 0, path);
+    const headerLength = headerLengthOf(lengthField, fileSize);
+    parsed = parseHeader(readExactly(fd, headerLength, HEADER_LENGTH_BYTES, path), fileSize - HEADER_LENGTH_BYTES - headerLength);
+  } catch (error) {
+    if (error instanceof MoEOracleError) throw where(error);
+    throw new MoEOracleError(argument, 'a readable safetensors file', `${JSON.stringify(path)} (${errorCode(error)})`);
+  } finally {
+    closeSync(fd);
+  }
+  const load = (entry: HeaderEntry): Tensor | IntTensor => {
+    const reader = openForReading(path, argument);
+    try {
+      if (fstatSync(reader).size !== fileSize) throw new MoEOracleError('path', `a file that keeps its size (${fileSize} bytes) while it is used`, `${JSON.stringify(path)} changed`);
+      return decodeEntry(entry, readExactly(reader, entry.end - entry.begin, parsed.dataStart + entry.begin, path), true);
+    } catch (error) {
+      if (error instanceof MoEOracleError) throw where(error);
+      throw new MoEOracleError(argument, 'a readable safetensors file', `${JSON.stringify(path)} (${errorCode(error)})`);
+    } finally {
+      closeSync(reader);
+    }
+  };
+  const tensors: Record<string, Tensor | IntTensor> = Object.create(null);
+  const dtypes: Record<string, SafetensorsDtype> = Object.create(null);
+  for (const entry of parsed.entries) {
+    dtypes[entry.name] = entry.dtype;
+    const fileBacked = entry.end - entry.begin >= FILE_BACKED_BYTES;
+    Object.defineProperty(tensors, entry.name, {
+      enumerable: true,
+      configurable: true,
+      get: () => (fileBacked ? fileBackedTensor(entry, () => load(entry).data) : load(entry)),
+    });
+  }
+  return { tensors, metadata: parsed.metadata, dtypes };
+}
+
+/**
+ * Writes a safetensors file atomically (see `writeFileAtomically`), tensor by tensor: the bytes of
+ * `writeSafetensors`, without holding the whole file in memory (tensors of a lazily read file are
+ * read one at a time).
+ * @param argument what to call the path in messages (a CLI flag such as "--out"); default "path".
+ */
+export function writeSafetensorsFile(path: string, tensors: Record<string, Tensor | IntTensor>, metadata: Record<string, string> = {}, argument = 'path'): void {
+  writeSafetensorsStream(path, declareTensors(tensors), metadata, argument);
+}
+
+/**
+ * Writes a safetensors file atomically from tensors declared by name, dtype and shape, producing each
+ * tensor's values only when it is written (a multi-gigabyte file needs one tensor in memory at a
+ * time). The bytes equal those of `writeSafetensors` for the same tensors.
+ */
+export function writeSafetensorsStream(path: string, tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}, argument = 'path'): void {
+  if (!Array.isArray(tensors)) throw new MoEOracleError('tensors', 'an array of {name, dtype, shape, values}', describe(tensors));
+  const plan = planSafetensors(tensors, metadata);
+  writeAtomically(path, argument, (write) => {
+    write(plan.header);
+    for (const entry of plan.entries) write(valueBytes(entry));
+  });
+}
+
+/** Temporary files being written now: removed by `removePendingTemporaries` (the CLI's signal handler). */
+const pendingTemporaries = new Set<string>();
+
+/** Removes the temporary files of writes in progress (call it before exiting on a signal). */
+export function removePendingTemporaries(): void {
+  for (const temporary of pendingTemporaries) rmSync(temporary, { force: true });
+  pendingTemporaries.clear();
+}
+
+/** The name pattern of temporary files: `.<file name>.<pid>.<12 hex digits>.tmp`, beside the target. */
+export const TEMPORARY_FILE_PATTERN = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 /**
  * Writes bytes atomically: they go to a temporary file in the same folder, are flushed to disk, and
  * the temporary file is renamed over `path` (rename within one file system is atomic), so readers
- * see the old file or the complete new one, never a half-written file.
+ * see the old file or the complete new one, never a half-written file. The temporary file is removed
+ * on failure, and by `removePendingTemporaries` on a signal.
  */
-export function writeFileAtomically(path: string, bytes: Uint8Array): void {
+export function writeFileAtomically(path: string, bytes: Uint8Array, argument = 'path'): void {
+  writeAtomically(path, argument, (write) => write(bytes));
+}
+
+function writeAtomically(path: string, argument: string, produce: (write: (bytes: Uint8Array) => void) => void): void {
+  if (typeof path !== 'string' || path === '') throw new MoEOracleError(argument, 'a file path', describe(path));
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
   try {
-    const fd = openSync(temporary, 'wx');
-    try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fd = openSync(temporary, 'wx');
+    pendingTemporaries.add(temporary);
+    const target = fd;
+    produce((bytes) => {
+      for (let written = 0; written < bytes.length; ) written += writeSync(target, bytes, written, Math.min(bytes.length - written, 1 << 30));
+    });
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
     renameSync(temporary, path);
+    pendingTemporaries.delete(temporary);
   } catch (error) {
+    if (fd !== undefined) closeSync(fd);
     rmSync(temporary, { force: true });
-    throw new MoEOracleError('path', 'a writable file location', `${JSON.stringify(path)} (${errorCode(error)})`);
+    pendingTemporaries.delete(temporary);
+    if (error instanceof MoEOracleError) throw error;
+    throw new MoEOracleError(argument, 'a writable file location', `${JSON.stringify(path)} (${errorCode(error)})`);
   }
 }

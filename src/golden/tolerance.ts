@@ -56,7 +56,7 @@
  *
  * User overrides (`--atol`, `--rtol`) replace the corresponding default, not add to it.
  */
-import { checkFiniteNumber, checkInteger, checkOneOf } from '../tensor/errors.js';
+import { checkFiniteNumber, checkInteger, checkOneOf, describe, MoEOracleError } from '../tensor/errors.js';
 import { checkTensor, contiguous, type Tensor } from '../tensor/tensor.js';
 
 /** Arithmetic a backend computes in. */
@@ -132,6 +132,8 @@ export function defaultTolerance(options: ToleranceOptions): ExplainedTolerance 
  * @throws MoEOracleError for a negative or non-finite override.
  */
 export function overrideTolerance(defaults: ExplainedTolerance, overrides: Partial<Tolerance>): ExplainedTolerance {
+  checkToleranceObject('defaults', defaults);
+  if (typeof overrides !== 'object' || overrides === null) throw new MoEOracleError('overrides', 'an object {atol?, rtol?}', describe(overrides));
   const atol = overrides.atol === undefined ? defaults.atol : checkFiniteNumber('atol', overrides.atol, 0);
   const rtol = overrides.rtol === undefined ? defaults.rtol : checkFiniteNumber('rtol', overrides.rtol, 0);
   const replaced = (['atol', 'rtol'] as const).filter((key) => overrides[key] !== undefined);
@@ -142,8 +144,16 @@ export function overrideTolerance(defaults: ExplainedTolerance, overrides: Parti
   return { atol, rtol, explanation };
 }
 
+/** Throws unless `value` is {atol, rtol} with non-negative numbers. */
+function checkToleranceObject(argument: string, value: unknown): asserts value is Tolerance {
+  const t = value as Tolerance;
+  if (typeof value !== 'object' || value === null || !(t.atol >= 0) || !(t.rtol >= 0)) throw new MoEOracleError(argument, 'a tolerance {atol, rtol} of non-negative numbers', describe(value));
+}
+
 /** The largest |actual − reference| the pass rule allows at a reference value. */
 export function allowedError(reference: number, tolerance: Tolerance): number {
+  if (typeof reference !== 'number') throw new MoEOracleError('reference', 'a number', describe(reference));
+  checkToleranceObject('tolerance', tolerance);
   return tolerance.atol + tolerance.rtol * Math.abs(reference);
 }
 

@@ -14,16 +14,26 @@
  *    dtype and the reduction length K stored in the case's metadata, or the user's --atol / --rtol.
  *    int32 outputs (tokens per expert) must match exactly. Non-finite references are counted apart.
  *
- * The first output of the component (y, logits, values, probs, sigmoid) is required; the others are
- * checked when the backend provides them and listed as unchecked otherwise.
+ * Completeness, so that nothing passes unseen (the component declares its outputs, components.ts):
+ *   - every output the component produces for the case's config must be in the golden file; a golden
+ *     file lacking one is incomplete (damaged) and fails, with nothing compared;
+ *   - the main output (the first: y, logits, values, probs, sigmoid) must be in the backend's file, or
+ *     verification fails; the others are compared when provided and listed as unchecked otherwise;
+ *   - a backend output the golden file lacks is listed (`extra`), never dropped silently.
+ * A golden reference holding NaN or ±Infinity (+Infinity margins excepted: k = N) while every input
+ * and parameter of the case is finite is a reference overflow, and fails: the backend is not judged
+ * against a broken reference.
+ *
+ * Tolerances follow one rule (output-tolerance.ts), the same that golden files store in metadata.
  */
-import { checkInteger, MoEOracleError } from '../tensor/errors.js';
-import { contiguous, formatShape, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { checkFiniteNumber, checkOneOf, describe, MoEOracleError } from '../tensor/errors.js';
+import { contiguous, formatShape, unravelIndex, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { tensorsUnder } from './case.js';
 import { compareAnyTensors, type Comparison } from './compare.js';
-import { getComponent, routingOutputsOf } from './components.js';
-import { requireIntTensor, type SafetensorsFile } from './safetensors.js';
-import { allowedError, defaultTolerance, overrideTolerance, referenceMagnitude, type ComputeDtype, type ExplainedTolerance } from './tolerance.js';
+import { expectedOutputs, getComponent, routingOutputsOf, type TensorMap } from './components.js';
+import { outputTolerance } from './output-tolerance.js';
+import { requireIntTensor, requireTensor, type SafetensorsFile } from './safetensors.js';
+import { allowedError, COMPUTE_DTYPES, type ComputeDtype } from './tolerance.js';
 
 /** Options of a verification. */
 export interface VerifyOptions {
@@ -68,8 +78,14 @@ export interface VerifyReport {
   component: string;
   routing: RoutingReport | null;
   comparisons: Array<Comparison & { toleranceExplanation?: string }>;
-  /** Reference outputs the backend did not provide. */
+  /** Outputs of the component that the backend did not provide (not compared). */
   unchecked: string[];
+  /** Outputs of the component that the golden file lacks (an incomplete golden file fails). */
+  missingInGolden: string[];
+  /** Backend outputs that the golden file does not hold (not compared). */
+  extra: string[];
+  /** Why verification failed apart from the comparisons and the routing, one sentence each. */
+  problems: string[];
 }
 
 function rowsOf(t: IntTensor, row: number): number[] {
@@ -81,45 +97,108 @@ function sameSet(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((e) => b.includes(e));
 }
 
+function checkFileArgument(argument: string, value: unknown): asserts value is SafetensorsFile {
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value) || !isObject((value as SafetensorsFile).tensors) || !isObject((value as SafetensorsFile).metadata ?? {})) {
+    throw new MoEOracleError(argument, 'a safetensors file as read by readSafetensors / readSafetensorsFile ({tensors, metadata, dtypes})', describe(value));
+  }
+}
+
 /** The compute dtype suggested by the dtypes a backend stored its outputs in. */
 export function inferComputeDtype(actual: SafetensorsFile): ComputeDtype {
+  checkFileArgument('actual', actual);
   const stored = Object.entries(actual.dtypes ?? {}).filter(([name]) => name.startsWith('outputs.')).map(([, dtype]) => dtype);
   if (stored.includes('BF16')) return 'bf16';
   if (stored.includes('F16')) return 'fp16';
   return 'fp32';
 }
 
-/** Reads the case's metadata: component, parsed config, stored reduction lengths. */
+/** Reads the case's metadata: component and parsed config. */
 export function readCaseMetadata(file: SafetensorsFile, argument = 'golden') {
-  const metadata = file.metadata;
-  if (metadata.component === undefined || metadata.config === undefined) {
+  checkFileArgument(argument, file);
+  const metadata = file.metadata ?? {};
+  if (typeof metadata.component !== 'string' || typeof metadata.config !== 'string') {
     throw new MoEOracleError(`${argument} __metadata__`, 'a moe-oracle case (keys "component" and "config")', `keys ${JSON.stringify(Object.keys(metadata))}`);
   }
   const component = getComponent(metadata.component);
   let configJson: unknown;
-  let tolerances: Record<string, { reduction_length: number }> = {};
   try {
     configJson = JSON.parse(metadata.config);
-    tolerances = metadata.tolerances ? JSON.parse(metadata.tolerances) : {};
   } catch (error) {
     throw new MoEOracleError(`${argument} __metadata__.config`, 'valid JSON', (error as Error).message);
   }
-  return { component, config: component.parseConfig(configJson), tolerances, caseName: metadata.case ?? '(unnamed)' };
+  return { component, config: component.parseConfig(configJson), caseName: metadata.case ?? '(unnamed)' };
 }
 
-/** Verifies `actual` against `golden`. Throws MoEOracleError (exit 2) for unusable files. */
-export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options: VerifyOptions = {}): VerifyReport {
-  const { component, config, tolerances, caseName } = readCaseMetadata(golden);
-  const dtype = options.dtype ?? inferComputeDtype(actual);
-  let reference = tensorsUnder(golden.tensors, 'outputs.');
-  const outputNames = Object.keys(reference);
-  if (outputNames.length === 0) throw new MoEOracleError('golden', 'a case with outputs.* tensors', 'none');
-  const actualOutputs = tensorsUnder(actual.tensors, 'outputs.');
-  const primaryName = ['y', 'logits', 'values', 'probs', 'sigmoid'].find((n) => n in reference) ?? outputNames[0];
-  if (!(primaryName in actualOutputs)) {
-    throw new MoEOracleError(`actual tensor "outputs.${primaryName}"`, `the ${component.name} output (the file holds: ${Object.keys(actual.tensors).join(', ') || 'nothing'})`, 'no such tensor');
+/** The first NaN / ±Infinity of a tensor (+Infinity allowed when `allowPositiveInfinity`), or null. */
+function firstNonFinite(t: Tensor, allowPositiveInfinity = false): { index: number[]; value: number } | null {
+  const c = contiguous(t);
+  for (let i = 0; i < c.data.length; i++) {
+    const v = c.data[i];
+    if (Number.isFinite(v) || (allowPositiveInfinity && v === Infinity)) continue;
+    return { index: unravelIndex(i, c.shape), value: v };
   }
-  for (const name of outputNames) {
+  return null;
+}
+
+/**
+ * Reference outputs that are non-finite although every float input and parameter of the case is
+ * finite: one sentence each (empty when there are none, or when some input is itself non-finite).
+ */
+function referenceOverflows(golden: SafetensorsFile, component: ReturnType<typeof getComponent>, reference: TensorMap, names: string[]): string[] {
+  const found: string[] = [];
+  for (const name of names) {
+    const t = reference[name];
+    if (!(t.data instanceof Float32Array)) continue;
+    const mayBeInfinite = component.outputs.find((o) => o.name === name)?.mayBeInfinite === true;
+    const first = firstNonFinite(t as Tensor, mayBeInfinite);
+    if (first) found.push(`golden outputs.${name} holds ${first.value} at ${formatShape(first.index)} although every input and parameter is finite (a reference overflow: the case cannot judge a backend)`);
+  }
+  if (found.length === 0) return found;
+  for (const name of Object.keys(golden.tensors)) {
+    if (!name.startsWith('inputs.') && !name.startsWith('params.')) continue;
+    const t = golden.tensors[name];
+    if (t.data instanceof Float32Array && firstNonFinite(t as Tensor) !== null) return [];
+  }
+  return found;
+}
+
+/** Verifies `actual` against `golden`. Throws MoEOracleError (exit 2) for unusable files or options. */
+export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options: VerifyOptions = {}): VerifyReport {
+  checkFileArgument('golden', golden);
+  checkFileArgument('actual', actual);
+  if (typeof options !== 'object' || options === null) throw new MoEOracleError('options', 'an object {dtype?, atol?, rtol?}', describe(options));
+  const { component, config, caseName } = readCaseMetadata(golden);
+  const dtype = options.dtype === undefined ? inferComputeDtype(actual) : checkOneOf('options.dtype', options.dtype, COMPUTE_DTYPES);
+  const overrides = {
+    atol: options.atol === undefined ? undefined : checkFiniteNumber('options.atol', options.atol, 0),
+    rtol: options.rtol === undefined ? undefined : checkFiniteNumber('options.rtol', options.rtol, 0),
+  };
+  let reference = tensorsUnder(golden.tensors, 'outputs.');
+  const actualOutputs = tensorsUnder(actual.tensors, 'outputs.');
+  const expected = expectedOutputs(component, config);
+  const mainName = expected[0];
+  const report: VerifyReport = {
+    passed: false, dtype, case: caseName, component: component.name, routing: null, comparisons: [],
+    unchecked: expected.filter((name) => !(name in actualOutputs)),
+    missingInGolden: expected.filter((name) => !(name in reference)),
+    extra: Object.keys(actualOutputs).filter((name) => !(name in reference)),
+    problems: [],
+  };
+  if (report.missingInGolden.length > 0) {
+    report.problems.push(`the golden file lacks ${report.missingInGolden.map((n) => `outputs.${n}`).join(', ')} (every ${component.name} output must be there; the file is incomplete or damaged): nothing compared`);
+    return report;
+  }
+  const unknown = Object.keys(reference).filter((name) => !expected.includes(name));
+  if (unknown.length > 0) {
+    report.problems.push(`the golden file holds ${unknown.map((n) => `outputs.${n}`).join(', ')}, which the ${component.name} component does not produce for its config (damaged file?)`);
+    return report;
+  }
+  if (report.unchecked.includes(mainName)) {
+    report.problems.push(`the backend did not provide outputs.${mainName}, the main ${component.name} output (its file holds: ${Object.keys(actual.tensors).join(', ') || 'nothing'})`);
+  }
+  report.problems.push(...referenceOverflows(golden, component, reference, expected));
+  for (const name of expected) {
     const a = actualOutputs[name];
     const r = reference[name];
     if (a && (a.shape.length !== r.shape.length || a.shape.some((d, i) => d !== r.shape[i]))) {
@@ -127,35 +206,18 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     }
   }
 
-  const routingOutputs = routingOutputsOf(component, config);
-  const overrides = { atol: options.atol, rtol: options.rtol };
-  const toleranceOf = (name: string, ref: Tensor): ExplainedTolerance => {
-    if (routingOutputs && name === routingOutputs.margins) return overrideTolerance(marginTolerance(), overrides);
-    const reductionLength = checkInteger(`tolerances.${name}.reduction_length`, tolerances[name]?.reduction_length ?? 1, 1);
-    return overrideTolerance(defaultTolerance({ dtype, reductionLength, magnitude: referenceMagnitude(ref) }), overrides);
-  };
-  // A margin is the difference of two scores, each within the score tolerance: its error is judged
-  // on the scale of the scores, not of the (possibly tiny) margins themselves.
-  const marginTolerance = (): ExplainedTolerance => {
-    const scoresName = routingOutputs!.scores;
-    const scores = reference[scoresName] as Tensor;
-    const scoreTolerance = toleranceOf(scoresName, scores);
-    let largest = 0;
-    for (const v of contiguous(scores).data) if (Number.isFinite(v)) largest = Math.max(largest, Math.abs(v));
-    const atol = 2 * allowedError(largest, scoreTolerance);
-    return { atol, rtol: 0, explanation: `margins: 2·(tolerance of ${scoresName} at its largest value ${largest.toPrecision(3)}) = ${atol.toPrecision(3)}` };
-  };
-
   // 1–2. Routing as sets per token; replay on any difference.
-  let routing: RoutingReport | null = null;
+  const routingOutputs = routingOutputsOf(component, config);
   if (routingOutputs && routingOutputs.indices in actualOutputs) {
-    const refIndices = requireIntTensor({ tensors: reference }, routingOutputs.indices);
+    const refIndices = requireIntTensor({ tensors: reference }, routingOutputs.indices, [null, null]);
+    const [tokens, k] = refIndices.shape;
     const actIndices = requireIntTensor({ tensors: actualOutputs }, routingOutputs.indices, refIndices.shape);
-    const margins = contiguous(reference[routingOutputs.margins] as Tensor).data;
-    const scores = reference[routingOutputs.scores] as Tensor;
-    const scoreTolerance = toleranceOf(routingOutputs.scores, scores);
-    const [tokens] = refIndices.shape;
-    routing = { tokens, nearTies: [], mismatches: [], replayed: false };
+    const margins = contiguous(requireTensor({ tensors: reference }, routingOutputs.margins, [tokens])).data;
+    const scores = requireTensor({ tensors: reference }, routingOutputs.scores, [tokens, null]);
+    const scoreTolerance = outputTolerance(component, config, routingOutputs.scores, reference, dtype, overrides);
+    const scoreData = contiguous(scores).data;
+    const routing: RoutingReport = { tokens, nearTies: [], mismatches: [], replayed: false };
+    report.routing = routing;
     let anyDifference = false;
     for (let t = 0; t < tokens; t++) {
       const r = rowsOf(refIndices, t);
@@ -163,10 +225,10 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
       if (r.some((e, j) => e !== a[j])) anyDifference = true;
       if (sameSet(r, a)) continue;
       // The score scale at the boundary: the k-th chosen expert's score (scores [T, N] or values [T, k]).
-      const scoreData = contiguous(scores).data;
-      const kth = scores.shape[1] === r.length ? scoreData[t * r.length + r.length - 1] : scoreData[t * scores.shape[1] + r[r.length - 1]];
+      const kth = scores.shape[1] === k ? scoreData[t * k + k - 1] : scoreData[t * scores.shape[1] + r[k - 1]];
       const threshold = 2 * allowedError(kth, scoreTolerance);
       const difference = { token: t, reference: r, actual: a, margin: margins[t], threshold };
+      // A NaN margin or threshold (a damaged file) is a mismatch, never a near-tie.
       (margins[t] < threshold ? routing.nearTies : routing.mismatches).push(difference);
     }
     if (anyDifference) {
@@ -182,20 +244,16 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     }
   }
 
-  // 3. Element-wise comparisons.
-  const comparisons: VerifyReport['comparisons'] = [];
-  const unchecked: string[] = [];
-  for (const name of outputNames) {
+  // 3. Element-wise comparisons, in the component's order of outputs.
+  for (const name of expected) {
     const act = actualOutputs[name];
-    if (act === undefined) {
-      unchecked.push(name);
-      continue;
-    }
-    if (routing && name === routingOutputs?.indices) continue; // judged as sets above
+    if (act === undefined) continue;
+    if (report.routing && name === routingOutputs?.indices) continue; // judged as sets above
     const ref = reference[name];
-    const tolerance = ref.data instanceof Float32Array ? toleranceOf(name, ref as Tensor) : { atol: 0, rtol: 0, explanation: 'exact' };
-    comparisons.push({ ...compareAnyTensors(name, ref, act, tolerance), toleranceExplanation: tolerance.explanation });
+    const tolerance = outputTolerance(component, config, name, reference, dtype, overrides);
+    report.comparisons.push({ ...compareAnyTensors(name, ref, act, tolerance), toleranceExplanation: tolerance.explanation });
   }
-  const passed = comparisons.every((c) => c.passed) && (routing === null || routing.mismatches.length === 0);
-  return { passed, dtype, case: caseName, component: component.name, routing, comparisons, unchecked };
+  report.passed =
+    report.problems.length === 0 && report.comparisons.length > 0 && report.comparisons.every((c) => c.passed) && (report.routing === null || report.routing.mismatches.length === 0);
+  return report;
 }

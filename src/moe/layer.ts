@@ -31,6 +31,7 @@
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf } from '../backends/registry.js';
 import { MoEOracleError } from '../tensor/errors.js';
+import { checkWeightFiniteOnce } from '../tensor/validated.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, intTensor, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { readRouterScores, readRouterScoresSync, routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
 import { routerInputOf } from '../router/noise.js';
@@ -204,7 +205,7 @@ function expertOnDevice(kernels: Kernels, x: DeviceTensor, weights: ExpertWeight
   const { names } = weights;
   const checks = [[names.gate, weights.gate], [names.down, weights.down], [names.up, weights.up], [`${names.gate} bias`, weights.gateBias], [`${names.up} bias`, weights.upBias], [`${names.down} bias`, weights.downBias]] as const;
   for (const [name, matrix] of checks) {
-    if (name !== undefined && matrix !== undefined) checkFinite(`params["${name}"]`, matrix);
+    if (name !== undefined && matrix !== undefined) checkWeightFiniteOnce(`params["${name}"]`, matrix);
   }
   const [gate, down] = [kernels.upload(weights.gate), kernels.upload(weights.down)];
   if (layer.config.expertKind === 'gpt-oss') {
@@ -300,7 +301,6 @@ function softMoELayerStage(kernels: Kernels, layer: CheckedLayer): SoftMoEStage 
 /** Soft MoE's output from its stage's tensors read back. */
 function assembleSoftMoEOutput(layer: CheckedLayer, read: SoftMoEStageRead): MoEOutput {
   const { output, softMoE } = softMoEOutputOf(read);
-  checkProducedFinite('moe', 'y', output);
   const [T] = output.shape;
   const router: RouterOutput = {
     logits: softMoE.logits, scores: softMoE.combineWeights,
@@ -310,7 +310,7 @@ function assembleSoftMoEOutput(layer: CheckedLayer, read: SoftMoEStageRead): MoE
   return { output, router, tokensPerExpert, softMoE };
 }
 
-/** Runs the MoE layer on x [T, H], on a synchronous backend (default `cpu`). */
+/** Runs the MoE layer on x [T, H], on a synchronous backend (default `defaultBackend()`: the same bits as `cpu`). */
 export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
   const layer = checkLayerCall(x, params, config, options);
   const kernels = synchronousBackendOf(options, 'moeForwardAsync');

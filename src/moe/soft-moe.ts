@@ -80,5 +80,6 @@ export function softMoEStageTensors(stage: SoftMoEStage): DeviceTensor[] {
 export function softMoEOutputOf([logits, combine, dispatchTransposed, slotInputs, slotOutputs, output]: SoftMoEStageRead): { output: Tensor; softMoE: SoftMoEOutput } {
   const routing = softMoERoutingOf(logits, combine, dispatchTransposed);
   checkProducedFinite('soft-moe', 'slot_outputs', slotOutputs);
+  checkProducedFinite('moe', 'y', output);
   return { output, softMoE: { ...routing, slotInputs, slotOutputs } };
 }

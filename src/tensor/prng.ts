@@ -25,6 +25,7 @@
  */
 import { checkInteger, checkFiniteNumber, MoEOracleError } from './errors.js';
 import { tensor, sizeOf, type Tensor } from './tensor.js';
+import { fillUniformWasm } from '../backends/wasm-simd/philox-kernel.js';
 
 const PHILOX_M0 = 0xd2511f53;
 const PHILOX_M1 = 0xcd9e8d57;
@@ -43,6 +44,59 @@ function mulHi32(a: number, b: number): number {
   const highLow = aHigh * bLow;
   const middle = (lowLow >>> 16) + (lowHigh & 0xffff) + (highLow & 0xffff); // carry into the high word
   return (aHigh * bHigh + (lowHigh >>> 16) + (highLow >>> 16) + (middle >>> 16)) >>> 0;
+}
+
+// The Philox multipliers split into 16-bit halves, for the fast high-word product below.
+const M0_HIGH = PHILOX_M0 >>> 16, M0_LOW = PHILOX_M0 & 0xffff;
+const M1_HIGH = PHILOX_M1 >>> 16, M1_LOW = PHILOX_M1 & 0xffff;
+
+/**
+ * ⌊(mHigh·2^16 + mLow) · c / 2^32⌋ for uint32 c: the same value as `mulHi32`, with two float64
+ * products instead of four 32-bit ones. c·mLow < 2^48 and c·mHigh < 2^48 are exact in float64, and
+ * ⌊(c·mHigh + ⌊c·mLow / 2^16⌋) / 2^16⌋ drops only a fraction below 1 that cannot carry (the sum
+ * inside is an integer below 2^49, also exact). Checked against `mulHi32` in
+ * spec/tensor/fast-philox-gives-the-same-stream.spec.ts.
+ */
+function mulHi32Split(c: number, mHigh: number, mLow: number): number {
+  return Math.floor((c * mHigh + Math.floor((c * mLow) / 65536)) / 65536);
+}
+
+/**
+ * x0 and x1 of Philox4x32-10 at counter [index, 0, 0, 0] (index < 2^32), the two words the uniform and
+ * normal draws use, written to out[0], out[1]: the rounds of `philox4x32Into`, unrolled into plain
+ * integer locals with the float64 high-word product. The loop of every random tensor.
+ */
+function philoxFirstWords(index: number, key0: number, key1: number, out: Uint32Array): void {
+  let c0 = index >>> 0;
+  let c1 = 0;
+  let c2 = 0;
+  let c3 = 0;
+  let k0 = key0;
+  let k1 = key1;
+  for (let round = 0; round < 10; round++) {
+    const hi0 = mulHi32Split(c0, M0_HIGH, M0_LOW);
+    const lo0 = Math.imul(PHILOX_M0, c0) >>> 0;
+    const hi1 = mulHi32Split(c2, M1_HIGH, M1_LOW);
+    const lo1 = Math.imul(PHILOX_M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+    k0 = (k0 + PHILOX_W0) >>> 0;
+    k1 = (k1 + PHILOX_W1) >>> 0;
+  }
+  out[0] = c0;
+  out[1] = c1;
+}
+
+/** Fills `data` with the block words of indices [0, data.length): the fast path below 2^32 elements, else `blockAt`. */
+function forEachBlock(key: readonly number[], count: number, visit: (index: number, block: Uint32Array) => void): void {
+  const block = new Uint32Array(4);
+  for (let i = 0; i < count; i++) {
+    if (i < 4294967296) philoxFirstWords(i, key[0], key[1], block);
+    else blockAt(key, i, block);
+    visit(i, block);
+  }
 }
 
 /**
@@ -143,8 +197,8 @@ export function randomUniform(shape: readonly number[], options: RandomTensorOpt
   if (!(high > low)) throw new MoEOracleError('high', `a number greater than low (${low})`, String(high));
   const key = tensorKey(options.seed, options.name);
   const data = new Float32Array(sizeOf(shape));
-  const block = new Uint32Array(4);
-  for (let i = 0; i < data.length; i++) data[i] = uniformFromBlock(blockAt(key, i, block), low, high);
+  // The WebAssembly loop (src/backends/wasm-simd/philox-kernel.ts) computes the same bits ~10× faster.
+  if (!fillUniformWasm(data, key, low, high)) forEachBlock(key, data.length, (i, block) => (data[i] = uniformFromBlock(block, low, high)));
   return tensor(data, shape);
 }
 
@@ -154,7 +208,6 @@ export function randomNormal(shape: readonly number[], options: RandomTensorOpti
   const std = checkFiniteNumber('std', options.std ?? 1, 0);
   const key = tensorKey(options.seed, options.name);
   const data = new Float32Array(sizeOf(shape));
-  const block = new Uint32Array(4);
-  for (let i = 0; i < data.length; i++) data[i] = normalFromBlock(blockAt(key, i, block), mean, std);
+  forEachBlock(key, data.length, (i, block) => (data[i] = normalFromBlock(block, mean, std)));
   return tensor(data, shape);
 }
