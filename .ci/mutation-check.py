@@ -156,6 +156,7 @@ muts = [
  ("golden exports throw only MoEOracleError", "src/golden/case.ts", "  checkObject('tensors', tensors);\n  if (typeof prefix", "  if (typeof prefix", "spec/golden/golden-exports-throw-only-moe-oracle-errors-for-garbage.spec.ts"),
  ("progress appears after one second on a terminal", "src/cli/progress.ts", "      if (seconds < QUIET_SECONDS) return;", "      if (seconds < 0) return;", "spec/cli/progress-appears-on-a-terminal-after-one-second.spec.ts"),
  ("packaging: strict consumers get the ndarray types", "package.json", '    "@types/ndarray": "^1.1.0",\n    "gpu.js"', '    "gpu.js"', "spec/packaging/packed-package-type-checks-and-runs-in-a-strict-consumer.spec.ts"),
+ ('bad input: the router backward refuses expert choice and Soft MoE', 'src/router/backward.ts', "if (resolved.kind !== undefined && resolved.kind !== 'token-choice') {", 'if (false) {', 'spec/router/expert-choice-capacity-follows-each-source-and-bad-configs-are-errors.spec.ts -t calls'),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   expertChoiceCapacity, initMoEParams, moeForward, MoEOracleError, resolveExpertChoiceConfig, resolveMoEConfig, route, softMoERoute,
-  softMoESlotsPerExpert, intTensor, tensor, type ExpertChoiceConfig, type MoEConfig,
+  softMoESlotsPerExpert, intTensor, routerBackward, tensor, type ExpertChoiceConfig, type MoEConfig,
 } from '../../src/index.js';
 import { randomInput } from '../helpers.js';
 
@@ -127,6 +127,7 @@ describe('bad expert-choice and Soft MoE configs', () => {
     expectError(() => moeForward(x, softParams, soft, { routingOverride: intTensor([0], [1, 1]) }), 'routingOverride');
     expectError(() => route(x, { weight: tensor(new Float32Array(12), [3, 4]) }, { softMoE: { slotsPerExpert: 2 } }), 'config.softMoE');
     expectError(() => softMoERoute(x, { mu: softParams['router.mu'] }, { slotsPerExpert: 2 }), 'router.scale');
+    expectError(() => routerBackward(tensor(new Float32Array(12), [4, 3]), intTensor([0, 1, 2, 0], [4, 1]), tensor(new Float32Array(4), [4, 1]), { expertChoice: ec }), 'routerOptions');
     expectError(() => softMoERoute(randomInput(6, 5, 1), { mu: softParams['router.mu'], scale: softParams['router.scale'] }, { slotsPerExpert: 2 }), 'router.mu');
   });
 });
