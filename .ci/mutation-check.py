@@ -130,6 +130,7 @@ muts = [
  ("golden exports throw only MoEOracleError", "src/golden/case.ts", "  checkObject('tensors', tensors);\n  if (typeof prefix", "  if (typeof prefix", "spec/golden/golden-exports-throw-only-moe-oracle-errors-for-garbage.spec.ts"),
  ("progress appears after one second on a terminal", "src/cli/progress.ts", "      if (seconds < QUIET_SECONDS) return;", "      if (seconds < 0) return;", "spec/cli/progress-appears-on-a-terminal-after-one-second.spec.ts"),
  ("packaging: strict consumers get the ndarray types", "package.json", '    "@types/ndarray": "^1.1.0",\n    "gpu.js"', '    "gpu.js"', "spec/packaging/packed-package-type-checks-and-runs-in-a-strict-consumer.spec.ts"),
+ ("verify: a near-tie flip swaps experts at the boundary only", "src/golden/verify.ts", "if (farExpert !== undefined) [difference.farExpert, nearTie] = [farExpert, false];", "if (farExpert !== undefined) difference.farExpert = farExpert;", "spec/golden/verify-judges-backend-outputs.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

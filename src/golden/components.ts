@@ -53,13 +53,19 @@ import { attentionComponent } from './attention-component.js';
 export type TensorMap = Record<string, Tensor | IntTensor>;
 
 /** Where a component's routing lives, for verify. */
-export interface RoutingOutputs {
+export interface RoutingOutputs<C = unknown> {
   /** Output holding the [T, k] chosen indices. */
   indices: string;
   /** Output holding the [T] margins. */
   margins: string;
   /** Output whose tolerance decides a near-tie (the scores selection ran on). */
   scores: string;
+  /**
+   * [T, N] the reference's selection scores (the space the margins are measured in), recomputed from
+   * the case: `verify` accepts a different expert set on a near-tie only when every expert that
+   * differs lies within the near-tie threshold of the k-th selection score.
+   */
+  selectionScores(config: C, inputs: TensorMap, params: StateDict): Tensor;
 }
 
 /**
@@ -92,7 +98,7 @@ export interface Component<C = unknown> {
   /** Reduction length K behind an output, for the tolerance model. */
   reductionLength(config: C, output: string): number;
   /** Present for components that choose experts. */
-  routing?: RoutingOutputs;
+  routing?: RoutingOutputs<C>;
   /** Every output the component can produce, main output first (verify requires each that applies). */
   outputs: readonly ComponentOutput<C>[];
 }
@@ -169,7 +175,7 @@ const moe: Component<MoEComponentConfig> = {
         return router;
     }
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores },
   outputs: [
     { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores' }, { name: 'topk_indices' }, { name: 'topk_weights' },
     { name: 'margins', mayBeInfinite: true }, { name: 'tokens_per_expert' },
@@ -246,9 +252,15 @@ const router: Component<MoEComponentConfig> = {
     const c = resolveMoEConfig(config.layer);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
   outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }, ...routingVariantDeclarations(true)],
 };
+
+/** The router's selection scores for a case of the moe, router or router-backward component. */
+function routerSelectionScores(config: MoEComponentConfig, inputs: TensorMap, params: StateDict): Tensor {
+  const c = resolveMoEConfig(config.layer);
+  return route(input(inputs, 'x'), routerParamsOf(params, c), c.router).selectionScores;
+}
 
 interface TopKConfig { k: number }
 const topk: Component<TopKConfig> = {
@@ -268,7 +280,7 @@ const topk: Component<TopKConfig> = {
     return { values: tensor(values, [T, config.k]), indices: override, margins: result.margins };
   },
   reductionLength: () => 1,
-  routing: { indices: 'indices', margins: 'margins', scores: 'values' },
+  routing: { indices: 'indices', margins: 'margins', scores: 'values', selectionScores: (_config, inputs) => input(inputs, 'scores') },
   outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
@@ -410,7 +422,7 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
     if (output === 'grad_x') return router + c.router.topK + c.numExperts;
     return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
   outputs: [
     { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
     { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias },

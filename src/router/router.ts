@@ -102,6 +102,12 @@ export interface RouterOutput {
    * the smaller of that margin (among the kept groups) and the group margin.
    */
   margins: Tensor;
+  /**
+   * [T, N] the scores the top-k ranked: the scores, or the logits ('softmax-topk', selectOn 'logits',
+   * noisy H), plus the correction bias, with −Infinity for experts outside the kept groups. `verify`
+   * uses it to accept a near-tie flip only between experts close to the k-th boundary.
+   */
+  selectionScores: Tensor;
   /** Group-limited selection: group scores, kept groups, group margins (when `groups` is set). */
   groups?: GroupSelection;
   /** Capacity and drops (when `capacity` is set): the combine uses `capacity.combineWeights`. */
@@ -329,7 +335,8 @@ export function selectExperts(
   if (scoreCorrectionBias !== undefined) selection = addRowVector(scores, scoreCorrectionBias);
   // Group-limited selection: keep the best groups, mask the other experts with −Infinity.
   const grouped = config.groups === undefined ? undefined : limitToGroups(selection, config.groups, k);
-  const ranked = topK(grouped === undefined ? selection : grouped.masked, k, 'selection scores');
+  const selectionScores = grouped === undefined ? selection : grouped.masked;
+  const ranked = topK(selectionScores, k, 'selection scores');
   if (grouped !== undefined) {
     for (let t = 0; t < tokens; t++) ranked.margins.data[t] = Math.min(ranked.margins.data[t], grouped.groups.groupMargins.data[t]);
   }
@@ -348,7 +355,7 @@ export function selectExperts(
   }
   const weights = tensor(topkWeights, [tokens, k]);
   checkProducedFinite('router', 'topk_weights', weights);
-  const output: RouterOutput = { logits: cleanLogits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
+  const output: RouterOutput = { logits: cleanLogits, scores, topkIndices, topkWeights: weights, margins: ranked.margins, selectionScores };
   if (grouped !== undefined) output.groups = grouped.groups;
   if (noise !== undefined) output.noise = noise;
   if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity);
