@@ -33,6 +33,7 @@ import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from
 import type { BackendOption } from '../backends/registry.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { referenceMagnitude } from './tolerance.js';
 import { checkSelection, topK } from '../router/topk.js';
 import { route, type RouterOutput } from '../router/router.js';
 import { swiGLU } from '../experts/swiglu.js';
@@ -77,6 +78,20 @@ export interface ComponentOutput<C = unknown> {
   name: string;
   when?: (config: C) => boolean;
   mayBeInfinite?: boolean;
+  /**
+   * The magnitude of the terms this output sums, for outputs whose terms can cancel to (near) zero:
+   * the tolerance model then takes max(RMS of the reference, this scale) as its magnitude, because a
+   * backend's rounding error follows the terms, not their sum (output-tolerance.ts). Example: the
+   * router's gradients at k = 1 with 'sum', where the weight is 1 whatever the logits.
+   */
+  termScale?: (config: C, tensors: CaseTensors) => number;
+}
+
+/** A case's tensors, by group, without their prefixes. */
+export interface CaseTensors {
+  outputs: TensorMap;
+  inputs: TensorMap;
+  params: StateDict;
 }
 
 /** The names of the outputs a component produces for `config`, main output first. */
@@ -256,6 +271,23 @@ const router: Component<MoEComponentConfig> = {
   outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }, ...routingVariantDeclarations(true)],
 };
 
+/** RMS of a float32 tensor's finite values (the tolerance model's magnitude). */
+function rmsOf(t: Tensor | IntTensor | undefined): number {
+  if (t === undefined || !(t.data instanceof Float32Array)) throw new MoEOracleError('tensor', 'a float32 tensor of the case', describe(t));
+  return referenceMagnitude(t as Tensor);
+}
+
+/** A lower estimate of the terms of the router's dL/d(logits): RMS(g)·RMS(w)·√(k/N)/4 (see router-backward's outputs). */
+function gradLogitsTermScale(t: CaseTensors): number {
+  const weights = t.outputs.topk_weights;
+  if (weights === undefined) throw new MoEOracleError('outputs.topk_weights', 'the router weights of the case', 'no such tensor');
+  return (rmsOf(input(t.inputs, 'grad_topk_weights')) * rmsOf(weights) * Math.sqrt(weights.shape[1] / expertsOf(t))) / 4;
+}
+
+/** T and N of a router case (from its scores [T, N]). */
+const tokensOf = (t: CaseTensors): number => (t.outputs.scores ?? t.outputs.logits).shape[0];
+const expertsOf = (t: CaseTensors): number => (t.outputs.scores ?? t.outputs.logits).shape[1];
+
 /** The router's selection scores for a case of the moe, router or router-backward component. */
 function routerSelectionScores(config: MoEComponentConfig, inputs: TensorMap, params: StateDict): Tensor {
   const c = resolveMoEConfig(config.layer);
@@ -423,9 +455,18 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
     return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
+  // Term scales (floors of the tolerance magnitude, output-tolerance.ts): by the quotient rule the k
+  // chosen experts of a token carry terms of dL/dz of size up to |g|·|w| and the others smaller by
+  // their score, so the terms' RMS over N experts is about RMS(g)·RMS(w)·√(k/N); a quarter of that
+  // (s(1 − s) ≤ 1/4 bounds a score's derivative) is a lower estimate, which leaves the tolerance of a
+  // gradient that does not cancel as it was (at most 1.25× on the committed cases) and gives one that
+  // cancels (k = 1 with 'sum': the weight is 1 whatever the logits) a floor on the scale of its terms.
+  // dL/dW = Σ_t dL/dz_t ⊗ x_t and dL/db = Σ_t dL/dz_t add √T·RMS(x) and √T, dL/dx = Σ_e dL/dz_e · W_e √N·RMS(W).
   outputs: [
-    { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
-    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias },
+    { name: 'grad_logits', termScale: (_c, t) => gradLogitsTermScale(t) },
+    { name: 'grad_gate_weight', termScale: (_c, t) => gradLogitsTermScale(t) * Math.sqrt(tokensOf(t)) * rmsOf(input(t.inputs, 'x')) },
+    { name: 'grad_x', termScale: (config, t) => gradLogitsTermScale(t) * Math.sqrt(expertsOf(t)) * rmsOf(routerParamsOf(t.params, resolveMoEConfig(config.layer)).weight) },
+    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias, termScale: (_c, t) => gradLogitsTermScale(t) * Math.sqrt(tokensOf(t)) },
     { name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true },
   ],
 };

@@ -209,6 +209,9 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     }
   }
 
+  const caseInputs = tensorsUnder(golden.tensors, 'inputs.');
+  const caseParams = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
+
   // 1–2. Routing as sets per token; replay on any difference.
   const routingOutputs = component.routing;
   if (routingOutputs && routingOutputs.indices in actualOutputs) {
@@ -217,7 +220,7 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     const actIndices = requireIntTensor({ tensors: actualOutputs }, routingOutputs.indices, refIndices.shape);
     const margins = contiguous(requireTensor({ tensors: reference }, routingOutputs.margins, [tokens])).data;
     const scores = requireTensor({ tensors: reference }, routingOutputs.scores, [tokens, null]);
-    const scoreTolerance = outputTolerance(component, config, routingOutputs.scores, reference, dtype, overrides);
+    const scoreTolerance = outputTolerance(component, config, routingOutputs.scores, { outputs: reference, inputs: caseInputs, params: caseParams }, dtype, overrides);
     const scoreData = contiguous(scores).data;
     const routing: RoutingReport = { tokens, nearTies: [], mismatches: [], replayed: false };
     let selection: { data: Float32Array; experts: number } | undefined;
@@ -238,17 +241,15 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
       // file) is a mismatch, never a near-tie.
       let nearTie = margins[t] < threshold;
       if (nearTie) {
-        selection ??= selectionScoresOf(routingOutputs, config, golden, tokens);
+        selection ??= selectionScoresOf(routingOutputs, config, caseInputs, caseParams, tokens);
         const farExpert = farFromBoundary(r, a, selection, t, threshold);
         if (farExpert !== undefined) [difference.farExpert, nearTie] = [farExpert, false];
       }
       (nearTie ? routing.nearTies : routing.mismatches).push(difference);
     }
     if (anyDifference) {
-      const inputs = tensorsUnder(golden.tensors, 'inputs.');
-      const params = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
       try {
-        reference = component.run(config, inputs, params, actIndices);
+        reference = component.run(config, caseInputs, caseParams, actIndices);
         routing.replayed = true;
       } catch (error) {
         if (!(error instanceof MoEOracleError)) throw error;
@@ -263,7 +264,7 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     if (act === undefined) continue;
     if (report.routing && name === routingOutputs?.indices) continue; // judged as sets above
     const ref = reference[name];
-    const tolerance = outputTolerance(component, config, name, reference, dtype, overrides);
+    const tolerance = outputTolerance(component, config, name, { outputs: reference, inputs: caseInputs, params: caseParams }, dtype, overrides);
     report.comparisons.push({ ...compareAnyTensors(name, ref, act, tolerance), toleranceExplanation: tolerance.explanation });
   }
   report.passed =
@@ -272,8 +273,8 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
 }
 
 /** The reference's selection scores [T, N] of a routing case, recomputed by the component. */
-function selectionScoresOf(routing: RoutingOutputs, config: unknown, golden: SafetensorsFile, tokens: number): { data: Float32Array; experts: number } {
-  const selection = routing.selectionScores(config, tensorsUnder(golden.tensors, 'inputs.'), tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>);
+function selectionScoresOf(routing: RoutingOutputs, config: unknown, inputs: TensorMap, params: Record<string, Tensor>, tokens: number): { data: Float32Array; experts: number } {
+  const selection = routing.selectionScores(config, inputs, params);
   if (selection.shape.length !== 2 || selection.shape[0] !== tokens) throw new MoEOracleError('selection scores', `shape [${tokens}, N]`, formatShape(selection.shape));
   return { data: contiguous(selection).data, experts: selection.shape[1] };
 }
