@@ -157,6 +157,8 @@ muts = [
  ("progress appears after one second on a terminal", "src/cli/progress.ts", "      if (seconds < QUIET_SECONDS) return;", "      if (seconds < 0) return;", "spec/cli/progress-appears-on-a-terminal-after-one-second.spec.ts"),
  ("packaging: strict consumers get the ndarray types", "package.json", '    "@types/ndarray": "^1.1.0",\n    "gpu.js"', '    "gpu.js"', "spec/packaging/packed-package-type-checks-and-runs-in-a-strict-consumer.spec.ts"),
  ('bad input: the router backward refuses expert choice and Soft MoE', 'src/router/backward.ts', "if (resolved.kind !== undefined && resolved.kind !== 'token-choice') {", 'if (false) {', 'spec/router/expert-choice-capacity-follows-each-source-and-bad-configs-are-errors.spec.ts -t calls'),
+ ("verify: a near-tie flip swaps experts at the boundary only", "src/golden/verify.ts", "if (farExpert !== undefined) [difference.farExpert, nearTie] = [farExpert, false];", "if (farExpert !== undefined) difference.farExpert = farExpert;", "spec/golden/verify-judges-backend-outputs.spec.ts"),
+ ("tolerance: a cancelling gradient is judged on the scale of its terms", "src/golden/output-tolerance.ts", "termScale === undefined ? 0 : termScale(config, caseTensors)", "0", "spec/golden/a-gradient-that-cancels-is-judged-on-the-scale-of-its-terms.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

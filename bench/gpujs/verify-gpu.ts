@@ -7,7 +7,6 @@
 // near-tie flips), writes it as JSON (--json FILE, default gpujs-verify.json), and exits 1 when a
 // family fails in any mode, or when a mode of --require (default headlessgl,webgl2,webgpu) did not
 // run; a mode that could not start is listed as not run with the reason, never as passed.
-// --expect-fail CASE,… names cases known to fail (reported as FAIL; they do not fail the exit status).
 //
 //   npm run verify:gpu [-- --json out.json] [--require headlessgl,webgl2,webgpu] [--modes headlessgl,cpu,webgl2,webgl,webgpu]
 import { spawnSync } from 'node:child_process';
@@ -27,7 +26,6 @@ const required = option('require', 'headlessgl,webgl2,webgpu').split(',').filter
 const jsonPath = option('json', 'gpujs-verify.json');
 // Cases known to fail, named one by one (CI names them with the reason); they still print as FAIL,
 // do not fail the exit status, and do fail it once they pass (so the list cannot go stale).
-const expectedFailures = option('expect-fail', '').split(',').filter(Boolean);
 
 type ModeOutcome = { mode: string; results?: CaseResult[]; notRun?: string; seconds?: number };
 
@@ -97,14 +95,11 @@ for (const o of outcomes) {
     for (const failure of c.failures.slice(0, 5)) console.log(`      ${failure}`);
   }
 }
-const failedCases = [...new Set(outcomes.flatMap((o) => (o.results ?? []).filter((r) => !r.passed).map((r) => r.case)))];
-const failed = failedCases.filter((c) => !expectedFailures.includes(c));
-const stale = expectedFailures.filter((c) => !failedCases.includes(c));
+const failed = [...new Set(outcomes.flatMap((o) => (o.results ?? []).filter((r) => !r.passed).map((r) => r.case)))];
+
 const missing = required.filter((m) => !outcomes.some((o) => o.mode === m && o.results));
 writeFileSync(jsonPath, JSON.stringify({ modes: outcomes.map((o) => ({ mode: o.mode, notRun: o.notRun ?? null, seconds: o.seconds ?? null })), matrix: Object.fromEntries(families.map((f) => [f, Object.fromEntries(outcomes.map((o) => [o.mode, cellOf(f, o)]))])), cases: Object.fromEntries(outcomes.map((o) => [o.mode, o.results ?? null])) }, null, 1));
 console.log(`\nmatrix written to ${jsonPath}`);
 if (failed.length > 0) console.log(`FAILED: ${failed.join(', ')}`);
-if (expectedFailures.length > 0) console.log(`expected to fail (--expect-fail): ${expectedFailures.join(', ')}`);
-if (stale.length > 0) console.log(`--expect-fail names cases that passed in every mode that ran: ${stale.join(', ')} (remove them)`);
 if (missing.length > 0) console.log(`required modes that did not run: ${missing.join(', ')}`);
-process.exit(failed.length > 0 || missing.length > 0 || stale.length > 0 ? 1 : 0);
+process.exit(failed.length > 0 || missing.length > 0 ? 1 : 0);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, type SafetensorsFile } from '../../src/golden/safetensors.js';
-import { verify } from '../../src/golden/verify.js';
+import { routingMismatchReason, verify } from '../../src/golden/verify.js';
 import { replayWith } from './replay-with.js';
 import { littleEndian, rawSafetensors } from './raw-safetensors.js';
 import { intTensor, MoEOracleError, tensor, uniformAt, type IntTensor, type Tensor } from '../../src/index.js';
@@ -68,6 +68,24 @@ describe('verify', () => {
     // The same flip with the reference's (unflipped) outputs must fail: the replay is really checked.
     const stale = backendOutputs(golden, (name, t) => (name === 'topk_indices' ? intTensor(flipped, reference.shape) : t));
     expect(verify(golden, stale).passed).toBe(false);
+  });
+
+  it('on a near-tie token, refuses a swapped-in expert far from the k-th selection score', () => {
+    // moe/exact-ties: rows 1 = 2 and 0 = 3 of the router tie, so every token's margin is 0 (a near-tie).
+    // Swapping to the tied partner is a legitimate flip (above); swapping to an expert of the OTHER pair
+    // is not: the small margin says the k-th and (k+1)-th are close, not that any expert may stand in.
+    const golden = load('moe/exact-ties');
+    const reference = golden.tensors['outputs.topk_indices'] as IntTensor;
+    const otherPair = Int32Array.from(reference.data, (e) => ({ 0: 1, 1: 0, 2: 0, 3: 1 })[e]!);
+    const report = verify(golden, replayWith(golden, intTensor(otherPair, reference.shape)));
+    expect(report.passed).toBe(false);
+    expect(report.routing!.nearTies).toEqual([]);
+    expect(report.routing!.mismatches.length).toBe(reference.shape[0]);
+    for (const d of report.routing!.mismatches) {
+      expect(d.margin).toBe(0);
+      expect(d.farExpert?.expert).toBe(d.actual[0]);
+      expect(routingMismatchReason(d)).toMatch(/^expert \d is .* from the k-th selection score, beyond the near-tie threshold/);
+    }
   });
 
   it('fails a routing disagreement that is not a near-tie', () => {

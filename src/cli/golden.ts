@@ -55,8 +55,8 @@ export const goldenCommand: CliCommand = {
         rejectOptions('golden generate (use --out)', values, ['dir']);
         const dir = values.out ?? 'golden';
         const started = Date.now();
-        const written = selectCases({ only: values.only, large: values.large });
-        const entries = generateSuite(dir, { only: values.only, large: values.large, onProgress: progress(io), argument: '--out' });
+        const written = selectCases({ only: values.only, large: values.large, onlyArgument: '--only' });
+        const entries = generateSuite(dir, { only: values.only, large: values.large, onProgress: progress(io), argument: '--out', onlyArgument: '--only' });
         const bytes = entries.filter((e) => written.some((c) => c.name === e.case)).reduce((sum, e) => sum + e.bytes, 0);
         const listed = entries.length === written.length ? '' : ` (it lists ${entries.length} cases)`;
         io.stdout(`wrote ${written.length} case${written.length === 1 ? '' : 's'} (${(bytes / 1e6).toFixed(2)} MB) and ${join(dir, 'index.json')}${listed} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -76,7 +76,7 @@ export const goldenCommand: CliCommand = {
       }
       case 'list':
         rejectOptions('golden list', values, ['out', 'dir']);
-        for (const c of selectCases({ only: values.only, large: values.large })) io.stdout(`${c.name.padEnd(36)} ${c.component.padEnd(10)} ${c.large ? '[large] ' : ''}${c.description}\n`);
+        for (const c of selectCases({ only: values.only, large: values.large, onlyArgument: '--only' })) io.stdout(`${c.name.padEnd(36)} ${c.component.padEnd(10)} ${c.large ? '[large] ' : ''}${c.description}\n`);
         return 0;
       default:
         throw new MoEOracleError('golden action', '"generate", "check" or "list"', JSON.stringify(action));

@@ -6,7 +6,7 @@
 import { comparisonToJson, formatComparison } from '../golden/compare.js';
 import { readSafetensorsFile } from '../golden/safetensors.js';
 import { COMPUTE_DTYPES } from '../golden/tolerance.js';
-import { verify } from '../golden/verify.js';
+import { routingMismatchReason, verify } from '../golden/verify.js';
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
 import { progressLine, reportReads } from './progress.js';
 import { numberOption, parseOptions } from './args.js';
@@ -15,7 +15,7 @@ import type { CliCommand } from './main.js';
 const HELP = `usage: moe-oracle verify --golden case.safetensors --actual out.safetensors [--dtype fp32|tf32|fp16|bf16] [--atol A] [--rtol R] [--json]
 
 Compares every outputs.* tensor of --actual with the reference in --golden:
-  routing per token as a set (a differing set passes only on a near-tie, and is then checked by
+  routing per token as a set (a differing set passes only on a near-tie at the k-th boundary, and is then checked by
   replaying the reference with the backend's routing); floats with |Δ| ≤ atol + rtol·|ref|, the
   defaults following the tolerance model for --dtype and each output's reduction length
   (--dtype default: bf16 if the backend stored any output as BF16, fp16 if as F16, else fp32).
@@ -65,7 +65,7 @@ export const verifyCommand: CliCommand = {
       const r = report.routing;
       io.stdout(`routing: ${r.tokens} tokens, ${r.nearTies.length} near-tie flips accepted, ${r.mismatches.length} mismatches${r.replayed ? '; outputs compared with the reference replayed on the backend routing' : ''}\n`);
       for (const d of r.nearTies) io.stdout(`  near-tie  token ${d.token}: reference [${d.reference}] actual [${d.actual}], margin ${d.margin.toExponential(2)} < ${d.threshold.toExponential(2)}\n`);
-      for (const d of r.mismatches) io.stdout(`  MISMATCH  token ${d.token}: reference [${d.reference}] actual [${d.actual}], margin ${d.margin.toExponential(2)} ≥ ${d.threshold.toExponential(2)}\n`);
+      for (const d of r.mismatches) io.stdout(`  MISMATCH  token ${d.token}: reference [${d.reference}] actual [${d.actual}], ${routingMismatchReason(d)}\n`);
     }
     for (const c of report.comparisons) io.stdout(`${formatComparison(c)}\n`);
     if (report.unchecked.length > 0) io.stdout(`not provided by the backend (unchecked): ${report.unchecked.join(', ')}\n`);

@@ -87,7 +87,7 @@ export function assembleCase(parts: {
   for (const [name, t] of Object.entries(parts.inputs)) tensors[`inputs.${name}`] = t;
   for (const [name, t] of Object.entries(parts.params)) tensors[`params.${name}`] = t;
   for (const [name, t] of Object.entries(parts.outputs)) tensors[`outputs.${name}`] = t;
-  const tolerances = storedTolerances(component, parts.config, parts.outputs);
+  const tolerances = storedTolerances(component, parts.config, { outputs: parts.outputs, inputs: parts.inputs, params: parts.params });
   const metadata: Record<string, string> = {
     case: parts.name,
     description: parts.description,

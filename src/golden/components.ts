@@ -40,6 +40,7 @@ import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from
 import type { BackendOption } from '../backends/registry.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { referenceMagnitude } from './tolerance.js';
 import { checkSelection, topK } from '../router/topk.js';
 import { route, type RouterOutput } from '../router/router.js';
 import { swiGLU } from '../experts/swiglu.js';
@@ -62,13 +63,19 @@ import { SOFT_MOE_PARAMETER_NAMES, softMoERoute } from '../router/soft-moe.js';
 export type TensorMap = Record<string, Tensor | IntTensor>;
 
 /** Where a component's routing lives, for verify. */
-export interface RoutingOutputs {
+export interface RoutingOutputs<C = unknown> {
   /** Output holding the [T, k] chosen indices. */
   indices: string;
   /** Output holding the [T] margins. */
   margins: string;
   /** Output whose tolerance decides a near-tie (the scores selection ran on). */
   scores: string;
+  /**
+   * [T, N] the reference's selection scores (the space the margins are measured in), recomputed from
+   * the case: `verify` accepts a different expert set on a near-tie only when every expert that
+   * differs lies within the near-tie threshold of the k-th selection score.
+   */
+  selectionScores(config: C, inputs: TensorMap, params: StateDict): Tensor;
 }
 
 /**
@@ -80,6 +87,20 @@ export interface ComponentOutput<C = unknown> {
   name: string;
   when?: (config: C) => boolean;
   mayBeInfinite?: boolean;
+  /**
+   * The magnitude of the terms this output sums, for outputs whose terms can cancel to (near) zero:
+   * the tolerance model then takes max(RMS of the reference, this scale) as its magnitude, because a
+   * backend's rounding error follows the terms, not their sum (output-tolerance.ts). Example: the
+   * router's gradients at k = 1 with 'sum', where the weight is 1 whatever the logits.
+   */
+  termScale?: (config: C, tensors: CaseTensors) => number;
+}
+
+/** A case's tensors, by group, without their prefixes. */
+export interface CaseTensors {
+  outputs: TensorMap;
+  inputs: TensorMap;
+  params: StateDict;
 }
 
 /** The names of the outputs a component produces for `config`, main output first. */
@@ -98,18 +119,18 @@ export interface Component<C = unknown> {
   configToJson(config: C): Record<string, unknown>;
   /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
   run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
-  /** Reduction length K behind an output, for the tolerance model (`outputs`: the reference outputs, when K depends on their shapes). */
-  reductionLength(config: C, output: string, outputs?: TensorMap): number;
+  /** Reduction length K behind an output, for the tolerance model (`tensors`: the case's, when K depends on their shapes). */
+  reductionLength(config: C, output: string, tensors?: CaseTensors): number;
   /** Present for components that choose experts. */
-  routing?: RoutingOutputs;
+  routing?: RoutingOutputs<C>;
   /** Present when the routing outputs depend on the config (expert choice, Soft MoE); replaces `routing`. */
-  routingOf?(config: C): RoutingOutputs | undefined;
+  routingOf?(config: C): RoutingOutputs<C> | undefined;
   /** Every output the component can produce, main output first (verify requires each that applies). */
   outputs: readonly ComponentOutput<C>[];
 }
 
 /** The routing outputs of a component for one config (undefined: nothing to compare as sets). */
-export function routingOutputsOf<C>(component: Component<C>, config: C): RoutingOutputs | undefined {
+export function routingOutputsOf<C>(component: Component<C>, config: C): RoutingOutputs<C> | undefined {
   if (typeof component !== 'object' || component === null) throw new MoEOracleError('component', 'a component (getComponent)', describe(component));
   return component.routingOf !== undefined ? component.routingOf(config) : component.routing;
 }
@@ -126,7 +147,26 @@ function expertChoiceOutputs(choice: ExpertChoiceOutput): TensorMap {
   };
 }
 
-const EXPERT_CHOICE_ROUTING: RoutingOutputs = { indices: 'expert_indices', margins: 'expert_margins', scores: 'expert_weights' };
+/**
+ * Expert choice's selection scores, one row per routing row (expert e of group g, row g·N + e) and one
+ * column per token: the expert's score of each token of its group, −Infinity for the other groups' tokens
+ * (which it cannot take). [G·N, T], the space `expert_margins` is measured in.
+ */
+function expertChoiceSelectionScores(config: MoEComponentConfig, inputs: TensorMap, params: StateDict): Tensor {
+  const c = resolveMoEConfig(config.layer);
+  const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router);
+  const [tokens, numExperts] = out.scores.shape;
+  const groupSize = out.expertChoice!.groupSize;
+  const rows = (tokens / groupSize) * numExperts;
+  const selection = new Float32Array(rows * tokens).fill(-Infinity);
+  for (let row = 0; row < rows; row++) {
+    const [start, e] = [Math.floor(row / numExperts) * groupSize, row % numExperts];
+    for (let t = start; t < start + groupSize; t++) selection[row * tokens + t] = out.scores.data[t * numExperts + e];
+  }
+  return tensor(selection, [rows, tokens]);
+}
+
+const EXPERT_CHOICE_ROUTING: RoutingOutputs<MoEComponentConfig> = { indices: 'expert_indices', margins: 'expert_margins', scores: 'expert_weights', selectionScores: expertChoiceSelectionScores };
 
 /** Which routing a layer config uses (for the outputs each produces). */
 const kindOf = (config: MoEComponentConfig) => resolveMoEConfig((config as MoEComponentConfig | undefined)?.layer as MoEConfig).router.kind ?? 'token-choice';
@@ -135,7 +175,7 @@ const expertChoice = (config: MoEComponentConfig) => kindOf(config) === 'expert-
 const softMoE = (config: MoEComponentConfig) => kindOf(config) === 'soft-moe';
 
 /** The routing outputs of the moe and router components: top-k, expert choice's rows, or none (Soft MoE). */
-function layerRouting(config: MoEComponentConfig, tokenChoiceRouting: RoutingOutputs): RoutingOutputs | undefined {
+function layerRouting(config: MoEComponentConfig, tokenChoiceRouting: RoutingOutputs<MoEComponentConfig>): RoutingOutputs<MoEComponentConfig> | undefined {
   return expertChoice(config) ? EXPERT_CHOICE_ROUTING : softMoE(config) ? undefined : tokenChoiceRouting;
 }
 
@@ -149,11 +189,10 @@ const EXPERT_CHOICE_DECLARATIONS: ComponentOutput<MoEComponentConfig>[] = [
 /**
  * Reduction lengths of Soft MoE's outputs: the normalisation and the logits' dot products (2H), the
  * softmax over the T tokens (dispatch) or the E·S slots (combine), the slot inputs' sum over T tokens,
- * the expert (H + I) and the output's sum over the E·S slots. T is read from the outputs' shapes
- * (64 when none is given).
+ * the expert (H + I) and the output's sum over the E·S slots. T is the case's input's (64 without one).
  */
-function softMoEReductionLength(c: ReturnType<typeof resolveMoEConfig>, output: string, outputs?: TensorMap): number {
-  const tokens = (outputs?.dispatch_weights ?? outputs?.combine_weights)?.shape[0] ?? 64;
+function softMoEReductionLength(c: ReturnType<typeof resolveMoEConfig>, output: string, tensors?: CaseTensors): number {
+  const tokens = tensors?.inputs?.x?.shape[0] ?? 64;
   const slots = c.numExperts * c.router.softMoE!.slotsPerExpert;
   const logits = 2 * c.hiddenSize;
   const slotInputs = logits + 2 * tokens;
@@ -228,9 +267,9 @@ const moe: Component<MoEComponentConfig> = {
     if (out.sharedExpertGate) outputs.shared_expert_gate = out.sharedExpertGate;
     return outputs;
   },
-  reductionLength(config, output, outputs) {
+  reductionLength(config, output, tensors) {
     const c = resolveMoEConfig(config.layer);
-    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, outputs);
+    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, tensors);
     // Expert choice: a token adds up to N experts' outputs.
     const k = c.mode === 'dense' || c.router.expertChoice !== undefined ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
@@ -246,8 +285,8 @@ const moe: Component<MoEComponentConfig> = {
         return router;
     }
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' },
-  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'router_scores' }),
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores },
+  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores }),
   outputs: [
     { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores', when: (config) => !softMoE(config) },
     { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice },
@@ -332,13 +371,13 @@ const router: Component<MoEComponentConfig> = {
     if (out.expertChoice !== undefined) return { logits: out.logits, scores: out.scores, ...expertChoiceOutputs(out.expertChoice) };
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
-  reductionLength(config, output, outputs) {
+  reductionLength(config, output, tensors) {
     const c = resolveMoEConfig(config.layer);
-    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, outputs);
+    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, tensors);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
-  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'scores' }),
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
+  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores }),
   outputs: [
     { name: 'logits' }, { name: 'scores', when: (config) => !softMoE(config) },
     { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice }, { name: 'margins', when: tokenChoice, mayBeInfinite: true },
@@ -346,6 +385,29 @@ const router: Component<MoEComponentConfig> = {
     ...['dispatch_weights', 'combine_weights'].map((name) => ({ name, when: softMoE })),
   ],
 };
+
+/** RMS of a float32 tensor's finite values (the tolerance model's magnitude). */
+function rmsOf(t: Tensor | IntTensor | undefined): number {
+  if (t === undefined || !(t.data instanceof Float32Array)) throw new MoEOracleError('tensor', 'a float32 tensor of the case', describe(t));
+  return referenceMagnitude(t as Tensor);
+}
+
+/** A lower estimate of the terms of the router's dL/d(logits): RMS(g)·RMS(w)·√(k/N)/4 (see router-backward's outputs). */
+function gradLogitsTermScale(t: CaseTensors): number {
+  const weights = t.outputs.topk_weights;
+  if (weights === undefined) throw new MoEOracleError('outputs.topk_weights', 'the router weights of the case', 'no such tensor');
+  return (rmsOf(input(t.inputs, 'grad_topk_weights')) * rmsOf(weights) * Math.sqrt(weights.shape[1] / expertsOf(t))) / 4;
+}
+
+/** T and N of a router case (from its scores [T, N]). */
+const tokensOf = (t: CaseTensors): number => (t.outputs.scores ?? t.outputs.logits).shape[0];
+const expertsOf = (t: CaseTensors): number => (t.outputs.scores ?? t.outputs.logits).shape[1];
+
+/** The router's selection scores for a case of the moe, router or router-backward component. */
+function routerSelectionScores(config: MoEComponentConfig, inputs: TensorMap, params: StateDict): Tensor {
+  const c = resolveMoEConfig(config.layer);
+  return route(input(inputs, 'x'), routerParamsOf(params, c), c.router).selectionScores;
+}
 
 interface TopKConfig { k: number }
 const topk: Component<TopKConfig> = {
@@ -365,7 +427,7 @@ const topk: Component<TopKConfig> = {
     return { values: tensor(values, [T, config.k]), indices: override, margins: result.margins };
   },
   reductionLength: () => 1,
-  routing: { indices: 'indices', margins: 'margins', scores: 'values' },
+  routing: { indices: 'indices', margins: 'margins', scores: 'values', selectionScores: (_config, inputs) => input(inputs, 'scores') },
   outputs: [{ name: 'values' }, { name: 'indices' }, { name: 'margins', mayBeInfinite: true }],
 };
 
@@ -507,10 +569,19 @@ const routerBackwardComponent: Component<MoEComponentConfig> = {
     if (output === 'grad_x') return router + c.router.topK + c.numExperts;
     return router + (output === 'topk_weights' || output === 'grad_logits' ? c.router.topK : 0);
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores' },
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
+  // Term scales (floors of the tolerance magnitude, output-tolerance.ts): by the quotient rule the k
+  // chosen experts of a token carry terms of dL/dz of size up to |g|·|w| and the others smaller by
+  // their score, so the terms' RMS over N experts is about RMS(g)·RMS(w)·√(k/N); a quarter of that
+  // (s(1 − s) ≤ 1/4 bounds a score's derivative) is a lower estimate, which leaves the tolerance of a
+  // gradient that does not cancel as it was (at most 1.25× on the committed cases) and gives one that
+  // cancels (k = 1 with 'sum': the weight is 1 whatever the logits) a floor on the scale of its terms.
+  // dL/dW = Σ_t dL/dz_t ⊗ x_t and dL/db = Σ_t dL/dz_t add √T·RMS(x) and √T, dL/dx = Σ_e dL/dz_e · W_e √N·RMS(W).
   outputs: [
-    { name: 'grad_logits' }, { name: 'grad_gate_weight' }, { name: 'grad_x' },
-    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias },
+    { name: 'grad_logits', termScale: (_c, t) => gradLogitsTermScale(t) },
+    { name: 'grad_gate_weight', termScale: (_c, t) => gradLogitsTermScale(t) * Math.sqrt(tokensOf(t)) * rmsOf(input(t.inputs, 'x')) },
+    { name: 'grad_x', termScale: (config, t) => gradLogitsTermScale(t) * Math.sqrt(expertsOf(t)) * rmsOf(routerParamsOf(t.params, resolveMoEConfig(config.layer)).weight) },
+    { name: 'grad_gate_bias', when: (config) => resolveMoEConfig(config.layer).router.bias, termScale: (_c, t) => gradLogitsTermScale(t) * Math.sqrt(tokensOf(t)) },
     { name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true },
   ],
 };

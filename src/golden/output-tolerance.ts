@@ -4,7 +4,10 @@
  * backend by the metadata judges it by the same numbers as `verify`.
  *
  *   float32 output o (not the margins):  defaultTolerance(dtype, K = component.reductionLength(config, o),
- *                                         magnitude = RMS of the reference o)            (tolerance.ts)
+ *                                         magnitude = RMS of the reference o, or the scale of the terms
+ *                                         o sums when the component declares one and it is larger:
+ *                                         terms that cancel leave a backend's rounding error on their
+ *                                         own scale, not the sum's)                      (tolerance.ts)
  *   routing margins (k-th minus (k+1)-th score): a margin is the difference of two scores, each within
  *                                         the score tolerance, so its error is judged on the scale of the
  *                                         scores: atol = 2 · allowedError(max |finite score|, tolerance of
@@ -15,7 +18,7 @@
  */
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
 import { contiguous, type IntTensor, type Tensor } from '../tensor/tensor.js';
-import { routingOutputsOf, type Component, type TensorMap } from './components.js';
+import { routingOutputsOf, type CaseTensors, type Component, type TensorMap } from './components.js';
 import { allowedError, COMPUTE_DTYPES, defaultTolerance, overrideTolerance, referenceMagnitude, type ComputeDtype, type ExplainedTolerance, type Tolerance } from './tolerance.js';
 
 /** The exact tolerance of int32 outputs. */
@@ -37,10 +40,11 @@ export function outputTolerance<C>(
   component: Component<C>,
   config: C,
   name: string,
-  reference: TensorMap,
+  caseTensors: CaseTensors,
   dtype: ComputeDtype,
   overrides: Partial<Tolerance> = {},
 ): ExplainedTolerance {
+  const reference = caseTensors.outputs;
   checkOneOf('dtype', dtype, COMPUTE_DTYPES);
   const of = (outputName: string): Tensor | IntTensor => {
     const t = Object.prototype.hasOwnProperty.call(reference, outputName) ? reference[outputName] : undefined;
@@ -52,7 +56,7 @@ export function outputTolerance<C>(
   const routing = routingOutputsOf(component, config);
   if (routing !== undefined && name === routing.margins) {
     const scores = of(routing.scores) as Tensor;
-    const scoreTolerance = outputTolerance(component, config, routing.scores, reference, dtype, overrides);
+    const scoreTolerance = outputTolerance(component, config, routing.scores, caseTensors, dtype, overrides);
     const largest = largestFiniteMagnitude(scores);
     const atol = 2 * allowedError(largest, scoreTolerance);
     const margin: ExplainedTolerance = {
@@ -62,17 +66,19 @@ export function outputTolerance<C>(
     };
     return overrideTolerance(margin, overrides);
   }
-  const reductionLength = component.reductionLength(config, name, reference);
-  return overrideTolerance(defaultTolerance({ dtype, reductionLength, magnitude: referenceMagnitude(ref as Tensor) }), overrides);
+  const reductionLength = component.reductionLength(config, name, caseTensors);
+  const termScale = component.outputs.find((output) => output.name === name)?.termScale;
+  const magnitude = Math.max(referenceMagnitude(ref as Tensor), termScale === undefined ? 0 : termScale(config, caseTensors));
+  return overrideTolerance(defaultTolerance({ dtype, reductionLength, magnitude }), overrides);
 }
 
 /** The `tolerances` metadata of a golden file: per float32 output, K and the fp32 {atol, rtol} verify applies. */
-export function storedTolerances<C>(component: Component<C>, config: C, outputs: TensorMap): Record<string, { reduction_length: number; atol: number; rtol: number }> {
+export function storedTolerances<C>(component: Component<C>, config: C, caseTensors: CaseTensors): Record<string, { reduction_length: number; atol: number; rtol: number }> {
   const stored: Record<string, { reduction_length: number; atol: number; rtol: number }> = {};
-  for (const [name, t] of Object.entries(outputs)) {
+  for (const [name, t] of Object.entries(caseTensors.outputs)) {
     if (!(t.data instanceof Float32Array)) continue;
-    const { atol, rtol } = outputTolerance(component, config, name, outputs, 'fp32');
-    stored[name] = { reduction_length: component.reductionLength(config, name, outputs), atol, rtol };
+    const { atol, rtol } = outputTolerance(component, config, name, caseTensors, 'fp32');
+    stored[name] = { reduction_length: component.reductionLength(config, name, caseTensors), atol, rtol };
   }
   return stored;
 }

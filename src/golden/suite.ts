@@ -25,11 +25,15 @@ export interface IndexEntry {
   sha256: string;
 }
 
-/** Selects cases: `only` is a substring or a glob with `*` matched against case names. */
-export function selectCases(options: { only?: string; large?: boolean } = {}): GoldenCase[] {
+/**
+ * Selects cases: `only` is a substring or a glob with `*` matched against case names. Errors name the
+ * filter `onlyArgument` (default 'options.only'; the CLI passes its flag).
+ */
+export function selectCases(options: { only?: string; large?: boolean; onlyArgument?: string } = {}): GoldenCase[] {
   if (typeof options !== 'object' || options === null) throw new MoEOracleError('options', 'an object {only?, large?}', JSON.stringify(options) ?? String(options));
   const pattern = options.only;
-  if (pattern !== undefined && typeof pattern !== 'string') throw new MoEOracleError('--only', 'a pattern (text, with * as a wildcard)', JSON.stringify(pattern) ?? String(pattern));
+  const onlyArgument = options.onlyArgument ?? 'options.only';
+  if (pattern !== undefined && typeof pattern !== 'string') throw new MoEOracleError(onlyArgument, 'a pattern (text, with * as a wildcard)', JSON.stringify(pattern) ?? String(pattern));
   const matches = (name: string) => {
     if (pattern === undefined) return true;
     if (!pattern.includes('*')) return name.includes(pattern);
@@ -37,7 +41,7 @@ export function selectCases(options: { only?: string; large?: boolean } = {}): G
     return regex.test(name);
   };
   const selected = GOLDEN_CASES.filter((c) => (options.large ? true : !c.large) && matches(c.name));
-  if (selected.length === 0) throw new MoEOracleError('--only', `a pattern matching at least one case (e.g. "moe/", "router/*ties*")`, JSON.stringify(pattern));
+  if (selected.length === 0) throw new MoEOracleError(onlyArgument, `a pattern matching at least one case (e.g. "moe/", "router/*ties*")`, JSON.stringify(pattern));
   return selected;
 }
 
@@ -56,7 +60,7 @@ function entryFor(goldenCase: GoldenCase, bytes: Uint8Array): IndexEntry {
  * Writes the selected cases into `dir`, and index.json listing them (merged with the entries of
  * cases already listed there when only some are regenerated). `onProgress` reports each case.
  */
-export function generateSuite(dir: string, options: { only?: string; large?: boolean; onProgress?: (done: number, total: number, name: string) => void; argument?: string } = {}): IndexEntry[] {
+export function generateSuite(dir: string, options: { only?: string; large?: boolean; onProgress?: (done: number, total: number, name: string) => void; argument?: string; onlyArgument?: string } = {}): IndexEntry[] {
   if (typeof options !== 'object' || options === null) throw new MoEOracleError('options', 'an object {only?, large?, onProgress?}', String(options));
   const argument = options.argument ?? 'dir';
   if (typeof dir !== 'string' || dir === '') throw new MoEOracleError(argument, 'a folder path', JSON.stringify(dir));
@@ -84,11 +88,11 @@ function readIndex(indexPath: string): IndexEntry[] {
   try {
     parsed = JSON.parse(readFileSync(indexPath, 'utf8'));
   } catch (error) {
-    throw new MoEOracleError(indexPath, 'a readable index.json (JSON); delete it or regenerate without --only', (error as Error).message);
+    throw new MoEOracleError(indexPath, 'a readable index.json (JSON); delete it, or regenerate every case (no case filter)', (error as Error).message);
   }
   const cases = (parsed as { cases?: unknown })?.cases;
   const valid = Array.isArray(cases) && cases.every((e) => typeof e === 'object' && e !== null && typeof (e as IndexEntry).case === 'string');
-  if (!valid) throw new MoEOracleError(indexPath, 'an object {"cases": [{"case": …}, …]}; delete it or regenerate without --only', JSON.stringify(parsed)?.slice(0, 60) ?? 'nothing');
+  if (!valid) throw new MoEOracleError(indexPath, 'an object {"cases": [{"case": …}, …]}; delete it, or regenerate every case (no case filter)', JSON.stringify(parsed)?.slice(0, 60) ?? 'nothing');
   return cases as IndexEntry[];
 }
 
@@ -136,7 +140,7 @@ export function checkSuite(dir: string, onProgress?: (done: number, total: numbe
     for (const file of expected) {
       const path = join(dir, file);
       if (!existsSync(path)) {
-        differences.push({ file, problem: 'missing (run `moe-oracle golden generate`)' });
+        differences.push({ file, problem: 'missing (not generated)' });
         continue;
       }
       const committed = readFileSync(path);

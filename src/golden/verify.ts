@@ -3,8 +3,9 @@
  *
  * 1. Routing (components that choose experts), per token, as a set: the backend's experts must be
  *    the reference's, except on a near-tie: when the reference's margin at the k-th boundary is
- *    below twice the score tolerance (either side may err by one tolerance), a different set is
- *    accepted and the token is listed.
+ *    below twice the score tolerance (either side may err by one tolerance), and every expert in one
+ *    set and not the other has a selection score within that threshold of the k-th selection score
+ *    (the swap happens at the boundary), a different set is accepted and the token is listed.
  * 2. Replay: if the backend's indices differ from the reference's at all (another set on a near-tie,
  *    or the same set in another order), the reference is re-run with the backend's indices as a
  *    routing override (Megatron's router replay), and every output is compared with that replay.
@@ -30,7 +31,7 @@ import { checkFiniteNumber, checkOneOf, describe, MoEOracleError } from '../tens
 import { contiguous, formatShape, unravelIndex, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { tensorsUnder } from './case.js';
 import { compareAnyTensors, type Comparison } from './compare.js';
-import { expectedOutputs, getComponent, routingOutputsOf, type TensorMap } from './components.js';
+import { expectedOutputs, getComponent, routingOutputsOf, type RoutingOutputs, type TensorMap } from './components.js';
 import { outputTolerance } from './output-tolerance.js';
 import { requireIntTensor, requireTensor, type SafetensorsFile } from './safetensors.js';
 import { allowedError, COMPUTE_DTYPES, type ComputeDtype } from './tolerance.js';
@@ -54,8 +55,10 @@ export interface RoutingDifference {
   actual: number[];
   /** The reference's k-th minus (k+1)-th selection score. */
   margin: number;
-  /** Below this margin a different set is accepted. */
+  /** Below this margin a different set is accepted, if every differing expert is this close to the k-th selection score. */
   threshold: number;
+  /** An expert of the symmetric difference farther than the threshold from the k-th selection score: not a near-tie. */
+  farExpert?: { expert: number; distance: number };
 }
 
 /** The routing part of a report. */
@@ -206,6 +209,9 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     }
   }
 
+  const caseInputs = tensorsUnder(golden.tensors, 'inputs.');
+  const caseParams = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
+
   // 1–2. Routing as sets per token; replay on any difference.
   const routingOutputs = routingOutputsOf(component, config);
   if (routingOutputs && routingOutputs.indices in actualOutputs) {
@@ -214,9 +220,10 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     const actIndices = requireIntTensor({ tensors: actualOutputs }, routingOutputs.indices, refIndices.shape);
     const margins = contiguous(requireTensor({ tensors: reference }, routingOutputs.margins, [tokens])).data;
     const scores = requireTensor({ tensors: reference }, routingOutputs.scores, [tokens, null]);
-    const scoreTolerance = outputTolerance(component, config, routingOutputs.scores, reference, dtype, overrides);
+    const scoreTolerance = outputTolerance(component, config, routingOutputs.scores, { outputs: reference, inputs: caseInputs, params: caseParams }, dtype, overrides);
     const scoreData = contiguous(scores).data;
     const routing: RoutingReport = { tokens, nearTies: [], mismatches: [], replayed: false };
+    let selection: { data: Float32Array; experts: number } | undefined;
     report.routing = routing;
     let anyDifference = false;
     for (let t = 0; t < tokens; t++) {
@@ -227,15 +234,22 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
       // The score scale at the boundary: the k-th chosen expert's score (scores [T, N] or values [T, k]).
       const kth = scores.shape[1] === k ? scoreData[t * k + k - 1] : scoreData[t * scores.shape[1] + r[k - 1]];
       const threshold = 2 * allowedError(kth, scoreTolerance);
-      const difference = { token: t, reference: r, actual: a, margin: margins[t], threshold };
-      // A NaN margin or threshold (a damaged file) is a mismatch, never a near-tie.
-      (margins[t] < threshold ? routing.nearTies : routing.mismatches).push(difference);
+      const difference: RoutingDifference = { token: t, reference: r, actual: a, margin: margins[t], threshold };
+      // A near-tie flip swaps experts at the k-th boundary only: each expert in one set and not the
+      // other must lie within the threshold of the k-th selection score (a small margin says the k-th
+      // and (k+1)-th are close, not that any expert may stand in). A NaN margin or threshold (a damaged
+      // file) is a mismatch, never a near-tie.
+      let nearTie = margins[t] < threshold;
+      if (nearTie) {
+        selection ??= selectionScoresOf(routingOutputs, config, caseInputs, caseParams, tokens);
+        const farExpert = farFromBoundary(r, a, selection, t, threshold);
+        if (farExpert !== undefined) [difference.farExpert, nearTie] = [farExpert, false];
+      }
+      (nearTie ? routing.nearTies : routing.mismatches).push(difference);
     }
     if (anyDifference) {
-      const inputs = tensorsUnder(golden.tensors, 'inputs.');
-      const params = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
       try {
-        reference = component.run(config, inputs, params, actIndices);
+        reference = component.run(config, caseInputs, caseParams, actIndices);
         routing.replayed = true;
       } catch (error) {
         if (!(error instanceof MoEOracleError)) throw error;
@@ -250,10 +264,44 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     if (act === undefined) continue;
     if (report.routing && name === routingOutputs?.indices) continue; // judged as sets above
     const ref = reference[name];
-    const tolerance = outputTolerance(component, config, name, reference, dtype, overrides);
+    const tolerance = outputTolerance(component, config, name, { outputs: reference, inputs: caseInputs, params: caseParams }, dtype, overrides);
     report.comparisons.push({ ...compareAnyTensors(name, ref, act, tolerance), toleranceExplanation: tolerance.explanation });
   }
   report.passed =
     report.problems.length === 0 && report.comparisons.length > 0 && report.comparisons.every((c) => c.passed) && (report.routing === null || report.routing.mismatches.length === 0);
   return report;
+}
+
+/** The reference's selection scores [T, N] of a routing case, recomputed by the component. */
+function selectionScoresOf(routing: RoutingOutputs, config: unknown, inputs: TensorMap, params: Record<string, Tensor>, tokens: number): { data: Float32Array; experts: number } {
+  const selection = routing.selectionScores(config, inputs, params);
+  if (selection.shape.length !== 2 || selection.shape[0] !== tokens) throw new MoEOracleError('selection scores', `shape [${tokens}, N]`, formatShape(selection.shape));
+  return { data: contiguous(selection).data, experts: selection.shape[1] };
+}
+
+/**
+ * The first expert in one set and not the other whose selection score is farther than `threshold`
+ * from the reference's k-th selection score (the k-th of the reference's set, `reference[k − 1]`).
+ */
+function farFromBoundary(reference: number[], actual: number[], selection: { data: Float32Array; experts: number }, token: number, threshold: number): { expert: number; distance: number } | undefined {
+  const row = token * selection.experts;
+  const kth = selection.data[row + reference[reference.length - 1]];
+  for (const expert of [...actual.filter((e) => !reference.includes(e)), ...reference.filter((e) => !actual.includes(e))]) {
+    const score = selection.data[row + expert];
+    const distance = score === kth ? 0 : Math.abs(score - kth);
+    if (!(distance <= threshold)) return { expert, distance };
+  }
+  return undefined;
+}
+
+/** Why a routing difference was not accepted as a near-tie flip, in words. */
+export function routingMismatchReason(difference: RoutingDifference): string {
+  if (typeof difference !== 'object' || difference === null || typeof difference.margin !== 'number' || typeof difference.threshold !== 'number') {
+    throw new MoEOracleError('difference', 'a routing difference from a verify report ({ token, reference, actual, margin, threshold })', describe(difference));
+  }
+  if (difference.farExpert !== undefined) {
+    const { expert, distance } = difference.farExpert;
+    return `expert ${expert} is ${distance.toExponential(2)} from the k-th selection score, beyond the near-tie threshold ${difference.threshold.toExponential(2)}`;
+  }
+  return `margin ${difference.margin.toExponential(2)} ≥ the near-tie threshold ${difference.threshold.toExponential(2)}`;
 }

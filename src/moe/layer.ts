@@ -64,9 +64,9 @@ export interface MoEOutput {
   sharedExpertGate?: Tensor;
   /**
    * Soft MoE (`router.softMoE`): logits, dispatch and combine weights [T, E·S], slot inputs and outputs
-   * [E·S, H]. `router` then holds the slot logits, `scores` = the combine weights (softmax of each
-   * token's logits), empty [T, 0] top-k tensors and margins +Infinity (nothing is selected, so nothing
-   * can flip); `tokensPerExpert` is S for every expert.
+   * [E·S, H]. `router` then holds the slot logits, `scores` = `selectionScores` = the combine weights
+   * (softmax of each token's logits), empty [T, 0] top-k tensors and margins +Infinity (nothing is
+   * selected, so nothing can flip); `tokensPerExpert` is S for every expert.
    */
   softMoE?: SoftMoEOutput;
 }
@@ -305,6 +305,7 @@ function assembleSoftMoEOutput(layer: CheckedLayer, read: SoftMoEStageRead): MoE
   const router: RouterOutput = {
     logits: softMoE.logits, scores: softMoE.combineWeights,
     topkIndices: intTensor(new Int32Array(0), [T, 0]), topkWeights: tensor(new Float32Array(0), [T, 0]), margins: tensor(new Float32Array(T).fill(Infinity), [T]),
+    selectionScores: softMoE.combineWeights, // nothing is ranked
   };
   const tokensPerExpert = intTensor(new Int32Array(layer.config.numExperts).fill(layer.routerConfig.softMoE!.slotsPerExpert), [layer.config.numExperts]);
   return { output, router, tokensPerExpert, softMoE };

@@ -119,6 +119,13 @@ export interface RouterOutput {
    * the smaller of that margin (among the kept groups) and the group margin.
    */
   margins: Tensor;
+  /**
+   * [T, N] the scores the top-k ranked: the scores, or the logits ('softmax-topk', selectOn 'logits',
+   * noisy H), plus the correction bias, with −Infinity for experts outside the kept groups. `verify`
+   * uses it to accept a near-tie flip only between experts close to the k-th boundary. Under expert
+   * choice: the scores, which each expert ranks down its column over the tokens.
+   */
+  selectionScores: Tensor;
   /** Group-limited selection: group scores, kept groups, group margins (when `groups` is set). */
   groups?: GroupSelection;
   /** Capacity and drops (when `capacity` is set): the combine uses `capacity.combineWeights`. */
@@ -405,7 +412,8 @@ export function selectExperts(
   if (scoreCorrectionBias !== undefined) selection = addRowVector(scores, scoreCorrectionBias);
   // Group-limited selection: keep the best groups, mask the other experts with −Infinity.
   const grouped = config.groups === undefined ? undefined : limitToGroups(selection, config.groups, k);
-  const ranked = topK(grouped === undefined ? selection : grouped.masked, k, 'selection scores');
+  const selectionScores = grouped === undefined ? selection : grouped.masked;
+  const ranked = topK(selectionScores, k, 'selection scores');
   if (grouped !== undefined) {
     for (let t = 0; t < tokens; t++) ranked.margins.data[t] = Math.min(ranked.margins.data[t], grouped.groups.groupMargins.data[t]);
   }
@@ -424,7 +432,7 @@ export function selectExperts(
   }
   const weights = tensor(topkWeights, [tokens, k]);
   checkProducedFinite('router', 'topk_weights', weights);
-  const output: RouterOutput = { logits: cleanLogits, scores, topkIndices, topkWeights: weights, margins: ranked.margins };
+  const output: RouterOutput = { logits: cleanLogits, scores, topkIndices, topkWeights: weights, margins: ranked.margins, selectionScores };
   if (grouped !== undefined) output.groups = grouped.groups;
   if (noise !== undefined) output.noise = noise;
   if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity);
@@ -434,7 +442,7 @@ export function selectExperts(
 /** The router's output under expert choice: no token chooses, so the token-choice tensors are empty. */
 function expertChoiceRouterOutput(logits: Tensor, scores: Tensor, choice: ExpertChoiceOutput): RouterOutput {
   const tokens = logits.shape[0];
-  return { logits, scores, topkIndices: intTensor(new Int32Array(0), [tokens, 0]), topkWeights: tensor(new Float32Array(0), [tokens, 0]), margins: choice.margins, expertChoice: choice };
+  return { logits, scores, topkIndices: intTensor(new Int32Array(0), [tokens, 0]), topkWeights: tensor(new Float32Array(0), [tokens, 0]), margins: choice.margins, selectionScores: scores, expertChoice: choice };
 }
 
 /**

@@ -20,7 +20,7 @@ import { ULP_BUCKETS, type UlpBucket } from '../../golden/compare.js';
 import type { TensorMap } from '../../golden/components.js';
 import { readSafetensors, type SafetensorsFile } from '../../golden/safetensors.js';
 import { allowedError } from '../../golden/tolerance.js';
-import { readCaseMetadata, verify, type VerifyReport } from '../../golden/verify.js';
+import { readCaseMetadata, routingMismatchReason, verify, type VerifyReport } from '../../golden/verify.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { Kernels } from '../kernels.js';
 import { runSynchronously } from './synchronous-view.js';
@@ -124,7 +124,7 @@ export function summarise(golden: SafetensorsFile, actual: TensorMap, report: Ve
     }
   }
   for (const m of report.routing?.mismatches ?? []) {
-    result.failures.push(`${family} ${report.case}: routing of token ${m.token}: experts [${m.actual.join(', ')}], reference [${m.reference.join(', ')}] with margin ${m.margin.toExponential(2)} above the near-tie threshold ${m.threshold.toExponential(2)}`);
+    result.failures.push(`${family} ${report.case}: routing of token ${m.token}: experts [${m.actual.join(', ')}], reference [${m.reference.join(', ')}]: ${routingMismatchReason(m)}`);
   }
   return result;
 }
