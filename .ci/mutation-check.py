@@ -159,6 +159,9 @@ muts = [
  ('bad input: the router backward refuses expert choice and Soft MoE', 'src/router/backward.ts', "if (resolved.kind !== undefined && resolved.kind !== 'token-choice') {", 'if (false) {', 'spec/router/expert-choice-capacity-follows-each-source-and-bad-configs-are-errors.spec.ts -t calls'),
  ("verify: a near-tie flip swaps experts at the boundary only", "src/golden/verify.ts", "if (farExpert !== undefined) [difference.farExpert, nearTie] = [farExpert, false];", "if (farExpert !== undefined) difference.farExpert = farExpert;", "spec/golden/verify-judges-backend-outputs.spec.ts"),
  ("tolerance: a cancelling gradient is judged on the scale of its terms", "src/golden/output-tolerance.ts", "termScale === undefined ? 0 : termScale(config, caseTensors)", "0", "spec/golden/a-gradient-that-cancels-is-judged-on-the-scale-of-its-terms.spec.ts"),
+ ("verify: a moved drop is a near-tie only below the threshold", "src/golden/verify.ts", "(dropMargins[i] < threshold ? routing.dropNearTies : routing.dropMismatches)", "(true ? routing.dropNearTies : routing.dropMismatches)", "spec/golden/verify-treats-a-near-tie-drop-like-a-routing-flip.spec.ts"),
+ ("verify: a near-tie drop is replayed with the backend's kept slots", "src/golden/verify.ts", "replayIndices, { keptOverride: actKept });", "replayIndices);", "spec/golden/verify-treats-a-near-tie-drop-like-a-routing-flip.spec.ts"),
+ ("capacity: a kept-slot override is applied", "src/router/capacity.ts", "for (const slot of queue) keptHere += (kept[slot] = override[slot]);", "for (const slot of queue) keptHere += override[slot];", "spec/golden/verify-treats-a-near-tie-drop-like-a-routing-flip.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

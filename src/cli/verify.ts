@@ -63,9 +63,12 @@ export const verifyCommand: CliCommand = {
     io.stdout(`case ${report.case} (${report.component}): ${report.passed ? 'PASS' : 'FAIL'}; tolerances for ${report.dtype} compute\n`);
     if (report.routing) {
       const r = report.routing;
-      io.stdout(`routing: ${r.tokens} tokens, ${r.nearTies.length} near-tie flips accepted, ${r.mismatches.length} mismatches${r.replayed ? '; outputs compared with the reference replayed on the backend routing' : ''}\n`);
+      io.stdout(`routing: ${r.tokens} tokens, ${r.nearTies.length} near-tie flips accepted, ${r.mismatches.length} mismatches, ${r.dropNearTies.length} near-tie drops accepted, ${r.dropMismatches.length} drop mismatches${r.replayed ? '; outputs compared with the reference replayed on the backend routing' : ''}\n`);
       for (const d of r.nearTies) io.stdout(`  near-tie  token ${d.token}: reference [${d.reference}] actual [${d.actual}], margin ${d.margin.toExponential(2)} < ${d.threshold.toExponential(2)}\n`);
       for (const d of r.mismatches) io.stdout(`  MISMATCH  token ${d.token}: reference [${d.reference}] actual [${d.actual}], ${routingMismatchReason(d)}\n`);
+      const kept = (v: number) => (v === 1 ? 'kept' : 'dropped');
+      for (const d of r.dropNearTies) io.stdout(`  near-tie  token ${d.token} choice ${d.slot + 1}: reference ${kept(d.reference)}, actual ${kept(d.actual)}, drop margin ${d.margin.toExponential(2)} < ${d.threshold.toExponential(2)}\n`);
+      for (const d of r.dropMismatches) io.stdout(`  MISMATCH  token ${d.token} choice ${d.slot + 1}: reference ${kept(d.reference)}, actual ${kept(d.actual)}, drop margin ${d.margin.toExponential(2)} ≥ the near-tie threshold ${d.threshold.toExponential(2)}\n`);
     }
     for (const c of report.comparisons) io.stdout(`${formatComparison(c)}\n`);
     if (report.unchecked.length > 0) io.stdout(`not provided by the backend (unchecked): ${report.unchecked.join(', ')}\n`);

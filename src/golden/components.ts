@@ -76,6 +76,12 @@ export interface RoutingOutputs<C = unknown> {
    * differs lies within the near-tie threshold of the k-th selection score.
    */
   selectionScores(config: C, inputs: TensorMap, params: StateDict): Tensor;
+  /**
+   * Capacity drops (when the config sets `router.capacity`): the [T, k] kept mask, the drop margins
+   * (how far each keep/drop decision is from flipping) and the weights whose tolerance decides a
+   * near-tie. `verify` treats a moved drop like a routing flip: listed, and replayed.
+   */
+  drops?: { kept: string; margins: string; weights: string };
 }
 
 /**
@@ -109,6 +115,12 @@ export function expectedOutputs<C>(component: Component<C>, config: C): string[]
   return component.outputs.filter((output) => output.when === undefined || output.when(config)).map((output) => output.name);
 }
 
+/** Options of one reference run: the backend, and a kept-slot override (capacity drops replayed). */
+export interface RunOptions extends BackendOption {
+  /** [T, k] int32 0/1: keep these slots instead of the drop policy's choice (moe, router with capacity). */
+  keptOverride?: IntTensor;
+}
+
 /** One component. `C` is its parsed config. */
 export interface Component<C = unknown> {
   name: ComponentName;
@@ -118,7 +130,7 @@ export interface Component<C = unknown> {
   /** The config as stored in metadata (Hugging Face keys where they exist). */
   configToJson(config: C): Record<string, unknown>;
   /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
-  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
+  run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: RunOptions): TensorMap;
   /** Reduction length K behind an output, for the tolerance model (`tensors`: the case's, when K depends on their shapes). */
   reductionLength(config: C, output: string, tensors?: CaseTensors): number;
   /** Present for components that choose experts. */
@@ -175,6 +187,9 @@ const expertChoice = (config: MoEComponentConfig) => kindOf(config) === 'expert-
 const softMoE = (config: MoEComponentConfig) => kindOf(config) === 'soft-moe';
 
 /** The routing outputs of the moe and router components: top-k, expert choice's rows, or none (Soft MoE). */
+/** Where capacity's drops live in the moe and router outputs (present when `router.capacity` is set). */
+const CAPACITY_DROPS = { kept: 'kept_mask', margins: 'drop_margins', weights: 'topk_weights' };
+
 function layerRouting(config: MoEComponentConfig, tokenChoiceRouting: RoutingOutputs<MoEComponentConfig>): RoutingOutputs<MoEComponentConfig> | undefined {
   return expertChoice(config) ? EXPERT_CHOICE_ROUTING : softMoE(config) ? undefined : tokenChoiceRouting;
 }
@@ -245,7 +260,7 @@ const moe: Component<MoEComponentConfig> = {
   parseConfig: (json) => parseMoEConfig(json, false),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
   run(config, inputs, params, routingOverride, options) {
-    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride, backend: options?.backend });
+    const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride, keptOverride: options?.keptOverride, backend: options?.backend });
     if (out.softMoE !== undefined) {
       const s = out.softMoE;
       return { y: out.output, router_logits: s.logits, dispatch_weights: s.dispatchWeights, combine_weights: s.combineWeights, slot_inputs: s.slotInputs, slot_outputs: s.slotOutputs };
@@ -285,8 +300,8 @@ const moe: Component<MoEComponentConfig> = {
         return router;
     }
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores },
-  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores }),
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores, drops: CAPACITY_DROPS },
+  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores, drops: CAPACITY_DROPS }),
   outputs: [
     { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores', when: (config) => !softMoE(config) },
     { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice },
@@ -367,7 +382,7 @@ const router: Component<MoEComponentConfig> = {
       const out = softMoERoute(x, routerParams, c.router.softMoE, { backend: options?.backend });
       return { logits: out.logits, dispatch_weights: out.dispatchWeights, combine_weights: out.combineWeights };
     }
-    const out = route(x, routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
+    const out = route(x, routerParamsOf(params, c), c.router, { routingOverride, keptOverride: options?.keptOverride, backend: options?.backend });
     if (out.expertChoice !== undefined) return { logits: out.logits, scores: out.scores, ...expertChoiceOutputs(out.expertChoice) };
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
@@ -376,8 +391,8 @@ const router: Component<MoEComponentConfig> = {
     if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, tensors);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
-  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
-  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores }),
+  routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores, drops: CAPACITY_DROPS },
+  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores, drops: CAPACITY_DROPS }),
   outputs: [
     { name: 'logits' }, { name: 'scores', when: (config) => !softMoE(config) },
     { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice }, { name: 'margins', when: tokenChoice, mayBeInfinite: true },

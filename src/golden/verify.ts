@@ -9,7 +9,9 @@
  * 2. Replay: if the backend's indices differ from the reference's at all (another set on a near-tie,
  *    or the same set in another order), the reference is re-run with the backend's indices as a
  *    routing override (Megatron's router replay), and every output is compared with that replay.
- *    So a near-tie flip is checked, not waved through.
+ *    So a near-tie flip is checked, not waved through. Capacity's drops likewise: a slot kept by one
+ *    side and dropped by the other is accepted when the reference's drop margin is below twice its
+ *    weight's tolerance, listed, and the reference replayed with the backend's kept slots.
  * 3. Every other output the backend provides is compared element-wise with the tolerance model
  *    (tolerance.ts): |actual − reference| ≤ atol + rtol·|reference| with defaults from the compute
  *    dtype and the reduction length K stored in the case's metadata, or the user's --atol / --rtol.
@@ -70,6 +72,23 @@ export interface RoutingReport {
   mismatches: RoutingDifference[];
   /** Whether the outputs were compared with the reference replayed on the backend's routing. */
   replayed: boolean;
+  /** Capacity: slots kept by one side and dropped by the other whose drop margin is below the threshold: accepted. */
+  dropNearTies: DropDifference[];
+  /** Capacity: slots kept by one side and dropped by the other with a drop margin above the threshold: failures. */
+  dropMismatches: DropDifference[];
+}
+
+/** One slot whose keep/drop decision differs between the reference and the backend. */
+export interface DropDifference {
+  token: number;
+  slot: number;
+  /** 1 kept, 0 dropped. */
+  reference: number;
+  actual: number;
+  /** The reference's drop margin: how far its decision is from flipping (the 'probs' policy's weight gap). */
+  margin: number;
+  /** Below this margin the other decision is accepted: twice the tolerance of the slot's weight. */
+  threshold: number;
 }
 
 /** The result of `verify`. */
@@ -222,7 +241,7 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     const scores = requireTensor({ tensors: reference }, routingOutputs.scores, [tokens, null]);
     const scoreTolerance = outputTolerance(component, config, routingOutputs.scores, { outputs: reference, inputs: caseInputs, params: caseParams }, dtype, overrides);
     const scoreData = contiguous(scores).data;
-    const routing: RoutingReport = { tokens, nearTies: [], mismatches: [], replayed: false };
+    const routing: RoutingReport = { tokens, nearTies: [], mismatches: [], replayed: false, dropNearTies: [], dropMismatches: [] };
     let selection: { data: Float32Array; experts: number } | undefined;
     report.routing = routing;
     let anyDifference = false;
@@ -247,13 +266,42 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
       }
       (nearTie ? routing.nearTies : routing.mismatches).push(difference);
     }
+    const replayIndices = anyDifference ? actIndices : undefined;
     if (anyDifference) {
       try {
-        reference = component.run(config, caseInputs, caseParams, actIndices);
+        reference = component.run(config, caseInputs, caseParams, replayIndices);
         routing.replayed = true;
       } catch (error) {
         if (!(error instanceof MoEOracleError)) throw error;
         throw new MoEOracleError(`actual ${routingOutputs.indices}`, 'indices the reference can replay', error.message);
+      }
+    }
+
+    // 2b. Capacity's drops, per slot: a decision that differs is a near-tie when the reference's drop
+    // margin is below twice the tolerance of the slot's weight ('probs' drops by weight); then it is
+    // listed and the reference replayed with the backend's kept slots, like a routing flip.
+    const drops = routingOutputs.drops;
+    if (drops !== undefined && drops.kept in actualOutputs && drops.kept in reference) {
+      const refKept = requireIntTensor({ tensors: reference }, drops.kept, [tokens, k]);
+      const actKept = requireIntTensor({ tensors: actualOutputs }, drops.kept, [tokens, k]);
+      const dropMargins = contiguous(requireTensor({ tensors: reference }, drops.margins, [tokens, k])).data;
+      const weights = contiguous(requireTensor({ tensors: reference }, drops.weights, [tokens, k])).data;
+      const weightTolerance = outputTolerance(component, config, drops.weights, { outputs: reference, inputs: caseInputs, params: caseParams }, dtype, overrides);
+      const [refData, actData] = [contiguous(refKept).data, contiguous(actKept).data];
+      for (let i = 0; i < refData.length; i++) {
+        if (refData[i] === actData[i]) continue;
+        const threshold = 2 * allowedError(weights[i], weightTolerance);
+        const difference: DropDifference = { token: Math.floor(i / k), slot: i % k, reference: refData[i], actual: actData[i], margin: dropMargins[i], threshold };
+        (dropMargins[i] < threshold ? routing.dropNearTies : routing.dropMismatches).push(difference);
+      }
+      if (routing.dropNearTies.length > 0 && routing.dropMismatches.length === 0) {
+        try {
+          reference = component.run(config, caseInputs, caseParams, replayIndices, { keptOverride: actKept });
+          routing.replayed = true;
+        } catch (error) {
+          if (!(error instanceof MoEOracleError)) throw error;
+          throw new MoEOracleError(`actual ${drops.kept}`, 'kept slots the reference can replay', error.message);
+        }
       }
     }
   }
@@ -268,7 +316,10 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
     report.comparisons.push({ ...compareAnyTensors(name, ref, act, tolerance), toleranceExplanation: tolerance.explanation });
   }
   report.passed =
-    report.problems.length === 0 && report.comparisons.length > 0 && report.comparisons.every((c) => c.passed) && (report.routing === null || report.routing.mismatches.length === 0);
+    report.problems.length === 0 &&
+    report.comparisons.length > 0 &&
+    report.comparisons.every((c) => c.passed) &&
+    (report.routing === null || (report.routing.mismatches.length === 0 && report.routing.dropMismatches.length === 0));
   return report;
 }
 

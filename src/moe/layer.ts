@@ -42,7 +42,7 @@ import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from './conf
 import { moeParameterNames, type ExpertNames } from './names.js';
 import { requireParam, type StateDict } from './params.js';
 import { dispatchByExpert, tokenRowsOfSlots } from './dispatch.js';
-import { checkRoutingOverride } from '../router/router.js';
+import { checkKeptOverride, checkRoutingOverride } from '../router/router.js';
 import { SOFT_MOE_PARAMETER_NAMES, type SoftMoERouterParams } from '../router/soft-moe.js';
 import { expertChoiceOutputOnDevice } from './expert-choice.js';
 import { softMoEOutputOf, softMoEStage, softMoEStageTensors, type SoftMoEOutput, type SoftMoEStage, type SoftMoEStageRead } from './soft-moe.js';
@@ -99,6 +99,7 @@ interface CheckedLayer {
   experts: ExpertWeights[];
   shared?: { weights: ExpertWeights; gateWeight?: Tensor };
   routingOverride?: IntTensor;
+  keptOverride?: IntTensor;
 }
 
 /**
@@ -181,6 +182,7 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
   const softMoE = resolved.router.softMoE;
   if (softMoE !== undefined && options.routingOverride !== undefined) throw new MoEOracleError('routingOverride', 'no override with Soft MoE (nothing is selected, so there is no choice to replay)', 'an override');
   if (options.routingOverride !== undefined) checkRoutingOverride(options.routingOverride, routerConfig, input.shape[0], N);
+  if (options.keptOverride !== undefined) checkKeptOverride(options.keptOverride, routerConfig, input.shape[0]);
   const layer: CheckedLayer = {
     config: resolved,
     routerConfig,
@@ -189,6 +191,7 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
     softMoE: softMoE === undefined ? undefined : softMoEParamsOf(params, resolved),
     experts: Array.from({ length: N }, (_, e) => loadExpert(params, names.expert(e), resolved, resolved.expertIntermediateSize)),
     routingOverride: options.routingOverride,
+    keptOverride: options.keptOverride,
   };
   if (resolved.sharedExpertIntermediateSize > 0) {
     layer.shared = { weights: loadExpert(params, names.sharedExpert, resolved, resolved.sharedExpertIntermediateSize) };
@@ -320,7 +323,7 @@ export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, opti
   }
   const { input, routerInput, jitter } = uploadInputs(kernels, layer);
   const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams!, layer.routerConfig);
-  const router = selectExperts(readRouterScoresSync(kernels, scores, jitter), layer.routerConfig, layer.routerParams!.scoreCorrectionBias, layer.routingOverride);
+  const router = selectExperts(readRouterScoresSync(kernels, scores, jitter), layer.routerConfig, layer.routerParams!.scoreCorrectionBias, layer.routingOverride, layer.keptOverride);
   const stage = expertStage(kernels, layer, input, router);
   const shared = stage.shared && { output: kernels.readSync(stage.shared.output), gate: kernels.readSync(stage.shared.gate) };
   return assembleOutput(layer, router, stage, kernels.readSync(stage.output), shared);
@@ -335,7 +338,7 @@ export async function moeForwardAsync(x: Tensor, params: StateDict, config: MoEC
   }
   const { input, routerInput, jitter } = uploadInputs(kernels, layer);
   const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams!, layer.routerConfig);
-  const router = selectExperts(await readRouterScores(kernels, scores, jitter), layer.routerConfig, layer.routerParams!.scoreCorrectionBias, layer.routingOverride);
+  const router = selectExperts(await readRouterScores(kernels, scores, jitter), layer.routerConfig, layer.routerParams!.scoreCorrectionBias, layer.routingOverride, layer.keptOverride);
   const stage = expertStage(kernels, layer, input, router);
   const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };
   return assembleOutput(layer, router, stage, await kernels.read(stage.output), shared);

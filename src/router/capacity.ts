@@ -201,9 +201,12 @@ export interface CapacityOutput {
 
 /**
  * Applies capacity to a routing. topkIndices [T, k] (checked), topkWeights [T, k] float32.
- * Throws when groupSize does not divide T.
+ * `keptOverride` [T, k] (0/1, checked by the router) replaces the policy's keep/drop decisions (a
+ * backend's drops replayed); positions and drop margins stay the policy's own.
+ * Throws when groupSize does not divide T, or when the override keeps more slots of an expert in a
+ * group than its capacity.
  */
-export function applyCapacity(topkIndices: IntTensor, topkWeights: Tensor, numExperts: number, config: ResolvedCapacityConfig): CapacityOutput {
+export function applyCapacity(topkIndices: IntTensor, topkWeights: Tensor, numExperts: number, config: ResolvedCapacityConfig, keptOverride?: IntTensor): CapacityOutput {
   const [tokens, k] = topkIndices.shape;
   const groupSize = config.groupSize ?? tokens;
   if (tokens % groupSize !== 0) {
@@ -217,6 +220,7 @@ export function applyCapacity(topkIndices: IntTensor, topkWeights: Tensor, numEx
   const dropMargins = new Float32Array(tokens * k).fill(Infinity);
   const before = new Int32Array(numExperts);
   const after = new Int32Array(numExperts);
+  const override = keptOverride === undefined ? undefined : contiguous(keptOverride).data;
 
   for (let start = 0; start < tokens; start += groupSize) {
     // Each expert's queue of slots s = t·k + j in this group, in the policy's priority order.
@@ -235,11 +239,19 @@ export function applyCapacity(topkIndices: IntTensor, topkWeights: Tensor, numEx
         position[slot] = place;
         if (place < capacity) kept[slot] = 1;
       });
-      after[e] += Math.min(queue.length, capacity);
+      const keptByPolicy = (slot: number) => position[slot] < capacity;
+      if (override !== undefined) {
+        let keptHere = 0;
+        for (const slot of queue) keptHere += (kept[slot] = override[slot]);
+        if (keptHere > capacity) {
+          throw new MoEOracleError(`keptOverride (expert ${e}, group ${start / groupSize})`, `at most the capacity, ${capacity} kept slots`, String(keptHere));
+        }
+        after[e] += keptHere;
+      } else after[e] += Math.min(queue.length, capacity);
       if (config.dropPolicy === 'probs' && queue.length > capacity) {
         const lastKept = capacity > 0 ? weights[queue[capacity - 1]] : Infinity;
         const bestDropped = weights[queue[capacity]];
-        for (const slot of queue) dropMargins[slot] = kept[slot] ? weights[slot] - bestDropped : lastKept - weights[slot];
+        for (const slot of queue) dropMargins[slot] = keptByPolicy(slot) ? weights[slot] - bestDropped : lastKept - weights[slot];
       }
     }
   }

@@ -294,10 +294,16 @@ export interface RouteOptions extends BackendOption {
    * router's own ranking. Under expert choice: [G·N, c] int32, the tokens each expert takes (expert-choice.ts).
    */
   routingOverride?: IntTensor;
+  /**
+   * [T, k] int32 of 0 and 1: with `router.capacity`, keep exactly these slots instead of the drop
+   * policy's choice, e.g. to replay a backend's drops where a near-tie of weights moved them ('probs').
+   * Each expert's kept slots in a group must fit its capacity. `dropMargins` still describe the policy's own choice.
+   */
+  keptOverride?: IntTensor;
 }
 
 /** Checks one router call at the public boundary; returns the resolved config. */
-function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, routingOverride: IntTensor | undefined): ResolvedRouterConfig {
+function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, routingOverride: IntTensor | undefined, keptOverride?: IntTensor): ResolvedRouterConfig {
   checkShape('x', x, ['T', 'H']);
   const [tokens, hidden] = x.shape;
   if (typeof params !== 'object' || params === null) throw new MoEOracleError('params', 'router parameters { weight, bias?, scoreCorrectionBias? }', String(params));
@@ -331,7 +337,18 @@ function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, 
   checkFinite('x', x);
   checkFinite('gate.weight', params.weight);
   if (routingOverride !== undefined) checkRoutingOverride(routingOverride, resolved, tokens, numExperts);
+  if (keptOverride !== undefined) checkKeptOverride(keptOverride, resolved, tokens);
   return resolved;
+}
+
+/** Checks a kept-slot override: [T, k] int32 of 0 and 1, only with capacity (its fit is checked by applyCapacity). */
+export function checkKeptOverride(keptOverride: IntTensor, config: ResolvedRouterConfig, tokens: number): void {
+  if (config.capacity === undefined) throw new MoEOracleError('keptOverride', 'no kept-slot override without router.capacity (nothing is dropped)', 'an override');
+  checkShape('keptOverride', keptOverride, [tokens, config.topK], { kind: 'int32' });
+  const data = contiguous(keptOverride).data;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] !== 0 && data[i] !== 1) throw new MoEOracleError(`keptOverride[${Math.floor(i / config.topK)}, ${i % config.topK}]`, '0 (dropped) or 1 (kept)', String(data[i]));
+  }
 }
 
 /** Checks a routing override: [T, k] expert indices, or under expert choice [G·N, c] token indices. */
@@ -391,6 +408,7 @@ export function selectExperts(
   config: ResolvedRouterConfig,
   scoreCorrectionBias: Tensor | undefined,
   routingOverride: IntTensor | undefined,
+  keptOverride?: IntTensor,
 ): RouterOutput {
   const cleanLogits = read.logits;
   checkProducedFinite('router', 'logits', cleanLogits);
@@ -435,7 +453,7 @@ export function selectExperts(
   const output: RouterOutput = { logits: cleanLogits, scores, topkIndices, topkWeights: weights, margins: ranked.margins, selectionScores };
   if (grouped !== undefined) output.groups = grouped.groups;
   if (noise !== undefined) output.noise = noise;
-  if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity);
+  if (config.capacity !== undefined) output.capacity = applyCapacity(topkIndices, weights, numExperts, config.capacity, keptOverride);
   return output;
 }
 
@@ -450,20 +468,20 @@ function expertChoiceRouterOutput(logits: Tensor, scores: Tensor, choice: Expert
  * choice: `expertChoice`, the tokens each expert took, with empty [T, 0] token-choice tensors).
  */
 export function route(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): RouterOutput {
-  const resolved = checkRouterCall(x, params, config, options.routingOverride);
+  const resolved = checkRouterCall(x, params, config, options.routingOverride, options.keptOverride);
   const kernels = synchronousBackendOf(options, 'routeAsync');
   const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
   const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
-  return selectExperts(readRouterScoresSync(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride);
+  return selectExperts(readRouterScoresSync(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride, options.keptOverride);
 }
 
 /** `route` on any backend, synchronous or asynchronous (same result, bit for bit, on `cpu`). */
 export async function routeAsync(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): Promise<RouterOutput> {
-  const resolved = checkRouterCall(x, params, config, options.routingOverride);
+  const resolved = checkRouterCall(x, params, config, options.routingOverride, options.keptOverride);
   const kernels = backendOf(options);
   const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
   const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
-  return selectExperts(await readRouterScores(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride);
+  return selectExperts(await readRouterScores(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride, options.keptOverride);
 }
 
 /** scores [T, N] + bias [N], rounded to float32 (as DeepSeek-V3 adds its fp32 bias). */
