@@ -32,7 +32,7 @@ export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, 
 export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, route, routeAsync } from './router/router.js';
 // router variants: expert capacity and token dropping, group-limited selection
 export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, CapacityConfig, ResolvedCapacityConfig, DroppedSlot, CapacityOutput } from './router/capacity.js';
-export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
+export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, explainDrops } from './router/capacity.js';
 export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
 export { GROUP_LIMITED_METHODS } from './router/group-limited.js';
 // router variants: noise (jitter on the router's input, noisy top-k)
@@ -59,7 +59,7 @@ export { moeParameterNames } from './moe/names.js';
 export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';
 export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
-export { moeForward, moeForwardAsync, routerParamsOf } from './moe/layer.js';
+export { moeForward, moeForwardAsync } from './moe/layer.js';
 
 // hf: the one reader of Hugging Face config.json files (the MoE block, the layer config, attention, the whole model)
 export type { HfModelType, HfMoeModelType, HfExpertKind, HfExpertGroups, HfMoeBlock } from './hf/moe-block.js';

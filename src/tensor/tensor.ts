@@ -207,6 +207,7 @@ export function checkShape(
  * logits). Names the first offending element.
  */
 export function checkFinite(argument: string, t: Tensor, options: { allowNegativeInfinity?: boolean } = {}): void {
+  checkTensor(argument, t);
   const c = contiguous(t);
   const i = firstNonFinite(c.data, options.allowNegativeInfinity ?? false);
   if (i < 0) return;
