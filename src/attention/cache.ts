@@ -23,8 +23,8 @@
  * A cache belongs to one layer (`layerIndex`) and one config; the attention call checks both, and
  * that the tokens it appends fit, before it changes anything.
  */
-import { checkInteger, MoEOracleError, describe } from '../tensor/errors.js';
-import { tensor, type Tensor } from '../tensor/tensor.js';
+import { checkInteger, checkObject, MoEOracleError, describe } from '../tensor/errors.js';
+import { MAX_TENSOR_ELEMENTS, tensor, type Tensor } from '../tensor/tensor.js';
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { ATTENTION_KINDS, resolveAttentionConfig, type AttentionConfig, type AttentionKind, type ResolvedAttentionConfig } from './config.js';
 
@@ -83,11 +83,20 @@ export function cacheLayoutOf(config: AttentionConfig | ResolvedAttentionConfig)
   return { kind: c.kind, rowWidth: parts[0].width + parts[1].width, parts };
 }
 
+/** Zeroed storage for `rows` rows of `rowWidth` values; at most 2^31 − 1 values (the typed-array limit of tensor.ts). */
+function cacheStorage(argument: string, rows: number, rowWidth: number): Float32Array {
+  if (rows * rowWidth > MAX_TENSOR_ELEMENTS) {
+    throw new MoEOracleError(argument, `a cache of at most 2^31 − 1 = ${MAX_TENSOR_ELEMENTS} values`, `${rows} rows of ${rowWidth} values`);
+  }
+  return new Float32Array(rows * rowWidth);
+}
+
 /** An empty contiguous cache for up to `capacity` tokens of one layer. */
 export function createAttentionCache(config: AttentionConfig, options: { capacity: number; layerIndex?: number }): ContiguousAttentionCache {
   const layout = cacheLayoutOf(config);
+  checkObject('options', options, 'an object { capacity, layerIndex? }');
   const capacity = checkInteger('options.capacity', options.capacity, 1);
-  return { storage: 'contiguous', layerIndex: checkInteger('options.layerIndex', options.layerIndex ?? 0, 0), layout, length: 0, capacity, rows: new Float32Array(capacity * layout.rowWidth) };
+  return { storage: 'contiguous', layerIndex: checkInteger('options.layerIndex', options.layerIndex ?? 0, 0), layout, length: 0, capacity, rows: cacheStorage('options.capacity', capacity, layout.rowWidth) };
 }
 
 /** An empty paged cache: a pool of `numBlocks` blocks and the block table of one sequence. */
@@ -96,14 +105,16 @@ export function createPagedAttentionCache(
   options: { blockSize: number; numBlocks: number; blockTable: Int32Array | readonly number[]; layerIndex?: number },
 ): PagedAttentionCache {
   const layout = cacheLayoutOf(config);
+  checkObject('options', options, 'an object { blockSize, numBlocks, blockTable, layerIndex? }');
   const blockSize = checkInteger('options.blockSize', options.blockSize, 1);
   const numBlocks = checkInteger('options.numBlocks', options.numBlocks, 1);
+  if (!Array.isArray(options.blockTable) && !ArrayBuffer.isView(options.blockTable)) throw new MoEOracleError('options.blockTable', 'an array of block indices', describe(options.blockTable));
   const blockTable = Int32Array.from(options.blockTable as ArrayLike<number>);
   if (blockTable.length === 0) throw new MoEOracleError('options.blockTable', 'at least one block', 'an empty block table');
   checkBlockTable('options.blockTable', blockTable, numBlocks);
   return {
     storage: 'paged', layerIndex: checkInteger('options.layerIndex', options.layerIndex ?? 0, 0), layout, length: 0,
-    blockSize, numBlocks, blockTable, pool: new Float32Array(numBlocks * blockSize * layout.rowWidth),
+    blockSize, numBlocks, blockTable, pool: cacheStorage('options.numBlocks', numBlocks * blockSize, layout.rowWidth),
   };
 }
 

@@ -36,6 +36,7 @@
  */
 import type { RopeRotation } from '../backends/kernels.js';
 import { checkFiniteNumber, checkInteger, checkObject, MoEOracleError } from '../tensor/errors.js';
+import { MAX_TENSOR_ELEMENTS } from '../tensor/tensor.js';
 import { resolveAttentionConfig, resolveRope, type ResolvedMLAConfig, type ResolvedRopeConfig, type ResolvedStandardAttentionConfig } from './config.js';
 
 /** The `rope` argument checked field by field (a resolved config resolves to an equal one). */
@@ -62,7 +63,7 @@ function roundHalfToEven(value: number): number {
 /** θ_i for i < width/2, float64. */
 export function inverseFrequencies(rope: ResolvedRopeConfig, width: number): Float64Array {
   rope = checkedRope(rope);
-  if (checkInteger('width', width, 0) % 2 !== 0) throw new MoEOracleError('width', 'an even number (RoPE rotates pairs of features)', String(width));
+  if (checkInteger('width', width, 0, MAX_TENSOR_ELEMENTS) % 2 !== 0) throw new MoEOracleError('width', 'an even number (RoPE rotates pairs of features)', String(width));
   const half = width / 2;
   const theta = new Float64Array(half);
   for (let i = 0; i < half; i++) theta[i] = 1 / Math.pow(rope.theta, (2 * i) / width);

@@ -121,7 +121,6 @@ export function routerInputOf(x: Tensor, noise: ResolvedNoiseConfig | undefined)
 
 /** softplus(n) = ln(1 + eⁿ) in float64, without overflow: max(n, 0) + log1p(exp(−|n|)). */
 export function softplus(n: number): number {
-  if (typeof n !== 'number' || Number.isNaN(n)) throw new MoEOracleError('n', 'a number', describe(n));
   return Math.max(n, 0) + Math.log1p(Math.exp(-Math.abs(n)));
 }
 

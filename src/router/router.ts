@@ -23,7 +23,7 @@
  * Selection follows `topK`'s tie rule (descending, then lower expert index) and reports the margin
  * between the k-th and (k+1)-th selection score of each token.
  */
-import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
+import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
 import { softmaxValues } from '../tensor/softmax.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, FLOAT32_MAX, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
@@ -364,7 +364,7 @@ export function selectExperts(
 
 /** Runs the router. x [T, H]; returns logits, scores, chosen experts, weights and margins. */
 export function route(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): RouterOutput {
-  const resolved = checkRouterCall(x, params, config, options.routingOverride);
+  const resolved = checkRouterCall(x, params, config, checkOptions('options', options).routingOverride);
   const kernels = synchronousBackendOf(options, 'routeAsync');
   const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
   const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
@@ -373,7 +373,7 @@ export function route(x: Tensor, params: RouterParams, config: RouterConfig, opt
 
 /** `route` on any backend, synchronous or asynchronous (same result, bit for bit, on `cpu`). */
 export async function routeAsync(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): Promise<RouterOutput> {
-  const resolved = checkRouterCall(x, params, config, options.routingOverride);
+  const resolved = checkRouterCall(x, params, config, checkOptions('options', options).routingOverride);
   const kernels = backendOf(options);
   const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
   const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
