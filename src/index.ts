@@ -8,7 +8,7 @@
 // tensor: float32 tensors, shape checks, the one error type, the keyed PRNG, float64 scalar math
 export { MoEOracleError } from './tensor/errors.js';
 export type { Tensor, IntTensor } from './tensor/tensor.js';
-export { tensor, intTensor, zeros, intZeros, reshape, clone, contiguous, toNested, formatShape, sizeOf, FLOAT32_MAX } from './tensor/tensor.js';
+export { tensor, intTensor, zeros, intZeros, reshape, clone, contiguous, toNested, formatShape, sizeOf, FLOAT32_MAX, MAX_TENSOR_ELEMENTS } from './tensor/tensor.js';
 export type { RandomTensorOptions } from './tensor/prng.js';
 export { philox4x32, fnv1a32, tensorKey, uniformAt, normalAt, randomUniform, randomNormal } from './tensor/prng.js';
 export type { Activation } from './tensor/activations.js';
