@@ -132,6 +132,10 @@ muts = [
  ("packaging: strict consumers get the ndarray types", "package.json", '    "@types/ndarray": "^1.1.0",\n    "gpu.js"', '    "gpu.js"', "spec/packaging/packed-package-type-checks-and-runs-in-a-strict-consumer.spec.ts"),
  ("verify: a near-tie flip swaps experts at the boundary only", "src/golden/verify.ts", "if (farExpert !== undefined) [difference.farExpert, nearTie] = [farExpert, false];", "if (farExpert !== undefined) difference.farExpert = farExpert;", "spec/golden/verify-judges-backend-outputs.spec.ts"),
  ("tolerance: a cancelling gradient is judged on the scale of its terms", "src/golden/output-tolerance.ts", "termScale === undefined ? 0 : termScale(config, caseTensors)", "0", "spec/golden/a-gradient-that-cancels-is-judged-on-the-scale-of-its-terms.spec.ts"),
+ ("garbage: a shape over 2^31 - 1 elements is an error naming shape", "src/tensor/tensor.ts", "  if (n > MAX_TENSOR_ELEMENTS) {", "  if (n > Infinity) {", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
+ ("garbage: checkTensor refuses objects not made by ndarray", "src/tensor/tensor.ts", "(kind === dtype || kind === 'float32 or int32') && t!.dtype === dtype && typeof t!.pick === 'function';", "(kind === dtype || kind === 'float32 or int32');", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
+ ("garbage: null options are an error naming options", "src/tensor/errors.ts", "  checkObject(argument, value, 'an options object (or undefined for the defaults)');\n", "", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
+ ("garbage: formatShape describes a non-array", "src/tensor/tensor.ts", "  if (!Array.isArray(shape)) return describe(shape);\n", "", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:
