@@ -38,6 +38,12 @@ export { GROUP_LIMITED_METHODS } from './router/group-limited.js';
 // router variants: noise (jitter on the router's input, noisy top-k)
 export type { NoiseKind, JitterNoiseConfig, NoisyTopKConfig, NoiseConfig, ResolvedNoiseConfig, NoiseOutput } from './router/noise.js';
 export { NOISE_KINDS, resolveNoiseConfig, jitterMultipliers, softplus } from './router/noise.js';
+// router variants: expert choice (each expert takes its top-c tokens) and Soft MoE's router (dense dispatch and combine weights)
+export type { RoutingKind } from './router/router.js';
+export type { ExpertChoiceCapacityFormula, ExpertChoiceConfig, ResolvedExpertChoiceConfig, ExpertChoiceOutput } from './router/expert-choice.js';
+export { EXPERT_CHOICE_CAPACITY_FORMULAS, resolveExpertChoiceConfig, expertChoiceCapacity } from './router/expert-choice.js';
+export type { SoftMoEConfig, ResolvedSoftMoEConfig, SoftMoERouterParams, SoftMoERouting } from './router/soft-moe.js';
+export { SOFT_MOE_PARAMETER_NAMES, SOFT_MOE_NORMALIZE_EPSILON, resolveSoftMoEConfig, softMoESlotsPerExpert, softMoERoute, softMoERouteAsync } from './router/soft-moe.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';
@@ -60,6 +66,7 @@ export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';
 export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
 export { moeForward, moeForwardAsync } from './moe/layer.js';
+export type { SoftMoEOutput } from './moe/soft-moe.js';
 
 // hf: the one reader of Hugging Face config.json files (the MoE block, the layer config, attention, the whole model)
 export type { HfModelType, HfMoeModelType, HfExpertKind, HfExpertGroups, HfMoeBlock } from './hf/moe-block.js';
@@ -79,7 +86,7 @@ export { COMPUTE_DTYPES, defaultTolerance, allowedError } from './golden/toleran
 export type { Comparison, TensorComparison, IntTensorComparison } from './golden/compare.js';
 export { compareTensors, compareIntTensors, ulpDistance, formatComparison } from './golden/compare.js';
 export type { Component, ComponentName, TensorMap } from './golden/components.js';
-export { COMPONENTS, getComponent } from './golden/components.js';
+export { COMPONENTS, getComponent, routingOutputsOf } from './golden/components.js';
 export type { GoldenCase } from './golden/case.js';
 export { NUMERIC_SEMANTICS_VERSION } from './golden/case.js';
 export { GOLDEN_CASES } from './golden/cases/index.js';

@@ -4,9 +4,9 @@
 // raise MoEOracleError.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getComponent } from '../../src/golden/components.js';
 import { readSafetensors, type SafetensorsFile } from '../../src/golden/safetensors.js';
-import { readCaseMetadata, routingMismatchReason, verify } from '../../src/golden/verify.js';
+import { routingMismatchReason, verify } from '../../src/golden/verify.js';
+import { replayWith } from './replay-with.js';
 import { littleEndian, rawSafetensors } from './raw-safetensors.js';
 import { intTensor, MoEOracleError, tensor, uniformAt, type IntTensor, type Tensor } from '../../src/index.js';
 
@@ -27,13 +27,6 @@ function nudgeUlps(t: Tensor, ulps: number, seed: number): Tensor {
     bits[i] += uniformAt(seed, 'noise', i) < 0.5 ? -ulps : ulps; // same sign: moves the magnitude by `ulps` ulps
   }
   return tensor(data, t.shape);
-}
-
-function replayWith(golden: SafetensorsFile, indices: IntTensor): SafetensorsFile {
-  const { component, config } = readCaseMetadata(golden);
-  const prefixed = (p: string) => Object.fromEntries(Object.entries(golden.tensors).filter(([n]) => n.startsWith(p)).map(([n, t]) => [n.slice(p.length), t]));
-  const outputs = getComponent(component.name).run(config, prefixed('inputs.'), prefixed('params.') as never, indices);
-  return { tensors: Object.fromEntries(Object.entries(outputs).map(([n, t]) => [`outputs.${n}`, t])), metadata: {}, dtypes: {} };
 }
 
 describe('verify', () => {

@@ -4,7 +4,7 @@
 import { erfc } from '../../src/tensor/erf.js';
 import type { MoEConfig, StateDict, Tensor } from '../../src/index.js';
 
-function matVec(w: Tensor, x: number[]): number[] {
+export function matVec(w: Tensor, x: number[]): number[] {
   const [rows, cols] = w.shape;
   return Array.from({ length: rows }, (_, r) => {
     let s = 0;
@@ -13,7 +13,7 @@ function matVec(w: Tensor, x: number[]): number[] {
   });
 }
 
-const act = {
+export const act = {
   silu: (v: number) => v / (1 + Math.exp(-v)),
   relu: (v: number) => Math.max(v, 0),
   gelu: (v: number) => 0.5 * v * erfc(-v / Math.SQRT2),

@@ -28,6 +28,13 @@
  *   attention   x [T, H]      MLA or MHA/GQA/MQA names (attention/      y; one pass: attention_weights [n, T, T];
  *               (+ block_table  params.ts)                             decoding: cache_c_kv, cache_k_rope (MLA)
  *                I32, paged)                                           or cache_keys, cache_values
+ *
+ * The moe and router components under expert choice (`router.expertChoice`) write, instead of the
+ * top-k outputs: expert_capacity [1], expert_indices [G·N, c] (I32), expert_weights [G·N, c],
+ * expert_margins [G·N], experts_per_token [T] (I32), tokens_per_expert [N] (I32); their routing (for
+ * verify) is expert_indices, row by row. Under Soft MoE (`router.softMoE`, params router.mu, router.scale):
+ * router_logits (router: logits), dispatch_weights, combine_weights [T, E·S], and for the layer y,
+ * slot_inputs, slot_outputs [E·S, H]; nothing is selected, so there is no routing to compare as sets.
  */
 import { gelu, geluTanh, logSumExp, relu, rmsNorm, sigmoid, silu, softmax } from '../backends/ops.js';
 import type { BackendOption } from '../backends/registry.js';
@@ -49,6 +56,8 @@ import { routerZLoss, type ZLossOptions } from '../losses/z-loss.js';
 import { updateExpertBias } from '../losses/bias-update.js';
 import { routerBackward, routerLinearBackward } from '../router/backward.js';
 import { attentionComponent } from './attention-component.js';
+import type { ExpertChoiceOutput } from '../router/expert-choice.js';
+import { SOFT_MOE_PARAMETER_NAMES, softMoERoute } from '../router/soft-moe.js';
 
 /** Named tensors. */
 export type TensorMap = Record<string, Tensor | IntTensor>;
@@ -110,12 +119,89 @@ export interface Component<C = unknown> {
   configToJson(config: C): Record<string, unknown>;
   /** Runs the reference (on `options.backend`, default cpu; a synchronous backend). */
   run(config: C, inputs: TensorMap, params: StateDict, routingOverride?: IntTensor, options?: BackendOption): TensorMap;
-  /** Reduction length K behind an output, for the tolerance model. */
-  reductionLength(config: C, output: string): number;
+  /** Reduction length K behind an output, for the tolerance model (`tensors`: the case's, when K depends on their shapes). */
+  reductionLength(config: C, output: string, tensors?: CaseTensors): number;
   /** Present for components that choose experts. */
   routing?: RoutingOutputs<C>;
+  /** Present when the routing outputs depend on the config (expert choice, Soft MoE); replaces `routing`. */
+  routingOf?(config: C): RoutingOutputs<C> | undefined;
   /** Every output the component can produce, main output first (verify requires each that applies). */
   outputs: readonly ComponentOutput<C>[];
+}
+
+/** The routing outputs of a component for one config (undefined: nothing to compare as sets). */
+export function routingOutputsOf<C>(component: Component<C>, config: C): RoutingOutputs<C> | undefined {
+  if (typeof component !== 'object' || component === null) throw new MoEOracleError('component', 'a component (getComponent)', describe(component));
+  return component.routingOf !== undefined ? component.routingOf(config) : component.routing;
+}
+
+/** Expert choice's outputs: the tokens each expert took and their weights, per expert and group. */
+function expertChoiceOutputs(choice: ExpertChoiceOutput): TensorMap {
+  return {
+    expert_capacity: intTensor([choice.capacity], [1]),
+    expert_indices: choice.expertIndices,
+    expert_weights: choice.expertWeights,
+    expert_margins: choice.expertMargins,
+    experts_per_token: choice.expertsPerToken,
+    tokens_per_expert: choice.tokensPerExpert,
+  };
+}
+
+/**
+ * Expert choice's selection scores, one row per routing row (expert e of group g, row g·N + e) and one
+ * column per token: the expert's score of each token of its group, −Infinity for the other groups' tokens
+ * (which it cannot take). [G·N, T], the space `expert_margins` is measured in.
+ */
+function expertChoiceSelectionScores(config: MoEComponentConfig, inputs: TensorMap, params: StateDict): Tensor {
+  const c = resolveMoEConfig(config.layer);
+  const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router);
+  const [tokens, numExperts] = out.scores.shape;
+  const groupSize = out.expertChoice!.groupSize;
+  const rows = (tokens / groupSize) * numExperts;
+  const selection = new Float32Array(rows * tokens).fill(-Infinity);
+  for (let row = 0; row < rows; row++) {
+    const [start, e] = [Math.floor(row / numExperts) * groupSize, row % numExperts];
+    for (let t = start; t < start + groupSize; t++) selection[row * tokens + t] = out.scores.data[t * numExperts + e];
+  }
+  return tensor(selection, [rows, tokens]);
+}
+
+const EXPERT_CHOICE_ROUTING: RoutingOutputs<MoEComponentConfig> = { indices: 'expert_indices', margins: 'expert_margins', scores: 'expert_weights', selectionScores: expertChoiceSelectionScores };
+
+/** Which routing a layer config uses (for the outputs each produces). */
+const kindOf = (config: MoEComponentConfig) => resolveMoEConfig((config as MoEComponentConfig | undefined)?.layer as MoEConfig).router.kind ?? 'token-choice';
+const tokenChoice = (config: MoEComponentConfig) => kindOf(config) === 'token-choice';
+const expertChoice = (config: MoEComponentConfig) => kindOf(config) === 'expert-choice';
+const softMoE = (config: MoEComponentConfig) => kindOf(config) === 'soft-moe';
+
+/** The routing outputs of the moe and router components: top-k, expert choice's rows, or none (Soft MoE). */
+function layerRouting(config: MoEComponentConfig, tokenChoiceRouting: RoutingOutputs<MoEComponentConfig>): RoutingOutputs<MoEComponentConfig> | undefined {
+  return expertChoice(config) ? EXPERT_CHOICE_ROUTING : softMoE(config) ? undefined : tokenChoiceRouting;
+}
+
+/** Expert choice's output declarations (the router's and the layer's). */
+const EXPERT_CHOICE_DECLARATIONS: ComponentOutput<MoEComponentConfig>[] = [
+  ...['expert_capacity', 'expert_indices', 'expert_weights'].map((name) => ({ name, when: expertChoice })),
+  { name: 'expert_margins', when: expertChoice, mayBeInfinite: true },
+  ...['experts_per_token', 'tokens_per_expert'].map((name) => ({ name, when: expertChoice })),
+];
+
+/**
+ * Reduction lengths of Soft MoE's outputs: the normalisation and the logits' dot products (2H), the
+ * softmax over the T tokens (dispatch) or the E·S slots (combine), the slot inputs' sum over T tokens,
+ * the expert (H + I) and the output's sum over the E·S slots. T is the case's input's (64 without one).
+ */
+function softMoEReductionLength(c: ReturnType<typeof resolveMoEConfig>, output: string, tensors?: CaseTensors): number {
+  const tokens = tensors?.inputs?.x?.shape[0] ?? 64;
+  const slots = c.numExperts * c.router.softMoE!.slotsPerExpert;
+  const logits = 2 * c.hiddenSize;
+  const slotInputs = logits + 2 * tokens;
+  const slotOutputs = slotInputs + c.hiddenSize + c.expertIntermediateSize;
+  const lengths: Record<string, number> = {
+    router_logits: logits, logits, combine_weights: logits + slots, dispatch_weights: logits + tokens,
+    slot_inputs: slotInputs, slot_outputs: slotOutputs, y: slotOutputs + slots,
+  };
+  return lengths[output] ?? slotOutputs + slots;
 }
 
 export type ComponentName = 'moe' | 'router' | 'topk' | 'expert' | 'softmax' | 'rmsnorm' | 'activation' | 'losses' | 'router-backward' | 'attention';
@@ -160,6 +246,13 @@ const moe: Component<MoEComponentConfig> = {
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family),
   run(config, inputs, params, routingOverride, options) {
     const out = moeForward(input(inputs, 'x'), params, config.layer, { routingOverride, backend: options?.backend });
+    if (out.softMoE !== undefined) {
+      const s = out.softMoE;
+      return { y: out.output, router_logits: s.logits, dispatch_weights: s.dispatchWeights, combine_weights: s.combineWeights, slot_inputs: s.slotInputs, slot_outputs: s.slotOutputs };
+    }
+    if (out.router.expertChoice !== undefined) {
+      return { y: out.output, router_logits: out.router.logits, router_scores: out.router.scores, ...expertChoiceOutputs(out.router.expertChoice) };
+    }
     const outputs: TensorMap = {
       y: out.output,
       router_logits: out.router.logits,
@@ -174,9 +267,11 @@ const moe: Component<MoEComponentConfig> = {
     if (out.sharedExpertGate) outputs.shared_expert_gate = out.sharedExpertGate;
     return outputs;
   },
-  reductionLength(config, output) {
+  reductionLength(config, output, tensors) {
     const c = resolveMoEConfig(config.layer);
-    const k = c.mode === 'dense' ? c.numExperts : c.router.topK;
+    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, tensors);
+    // Expert choice: a token adds up to N experts' outputs.
+    const k = c.mode === 'dense' || c.router.expertChoice !== undefined ? c.numExperts : c.router.topK;
     const router = c.hiddenSize + c.numExperts; // the logits' dot products, then the softmax sum
     switch (output) {
       case 'y':
@@ -191,9 +286,13 @@ const moe: Component<MoEComponentConfig> = {
     }
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores },
+  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'router_scores', selectionScores: routerSelectionScores }),
   outputs: [
-    { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores' }, { name: 'topk_indices' }, { name: 'topk_weights' },
-    { name: 'margins', mayBeInfinite: true }, { name: 'tokens_per_expert' },
+    { name: 'y' }, { name: 'router_logits' }, { name: 'router_scores', when: (config) => !softMoE(config) },
+    { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice },
+    { name: 'margins', when: tokenChoice, mayBeInfinite: true }, { name: 'tokens_per_expert', when: tokenChoice },
+    ...EXPERT_CHOICE_DECLARATIONS,
+    ...['dispatch_weights', 'combine_weights', 'slot_inputs', 'slot_outputs'].map((name) => ({ name, when: softMoE })),
     { name: 'shared_expert_output', when: (config) => resolveMoEConfig(config.layer).sharedExpertIntermediateSize > 0 },
     { name: 'shared_expert_gate', when: (config) => resolveMoEConfig(config.layer).sharedExpertGate },
     ...routingVariantDeclarations(false),
@@ -258,17 +357,33 @@ const router: Component<MoEComponentConfig> = {
   summary: 'the router alone: logits, scores, top-k, weights, margins',
   parseConfig: (json) => parseMoEConfig(json, true),
   configToJson: (config) => moeConfigToHuggingFace(config.layer, config.family, { routerOnly: true }),
-  run(config, inputs, params, routingOverride, options) {
+  run(config, inputs, params, routingOverride, options): TensorMap {
     const c = resolveMoEConfig(config.layer);
-    const out = route(input(inputs, 'x'), routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
+    const x = input(inputs, 'x');
+    if (c.router.softMoE !== undefined) {
+      if (routingOverride !== undefined) throw new MoEOracleError('routing', 'no routing to replay (Soft MoE selects nothing)', 'a routing override');
+      const { mu, scale } = SOFT_MOE_PARAMETER_NAMES;
+      const routerParams = { mu: requireParam(params, mu, [c.hiddenSize, c.numExperts, c.router.softMoE.slotsPerExpert]), ...(params[scale] === undefined ? {} : { scale: params[scale] }) };
+      const out = softMoERoute(x, routerParams, c.router.softMoE, { backend: options?.backend });
+      return { logits: out.logits, dispatch_weights: out.dispatchWeights, combine_weights: out.combineWeights };
+    }
+    const out = route(x, routerParamsOf(params, c), c.router, { routingOverride, backend: options?.backend });
+    if (out.expertChoice !== undefined) return { logits: out.logits, scores: out.scores, ...expertChoiceOutputs(out.expertChoice) };
     return { logits: out.logits, scores: out.scores, topk_indices: out.topkIndices, topk_weights: out.topkWeights, margins: out.margins, ...routingVariantOutputs(out) };
   },
-  reductionLength(config, output) {
+  reductionLength(config, output, tensors) {
     const c = resolveMoEConfig(config.layer);
+    if (c.router.softMoE !== undefined) return softMoEReductionLength(c, output, tensors);
     return c.hiddenSize + c.numExperts + (output === 'topk_weights' || output === 'combine_weights' ? c.router.topK : 0);
   },
   routing: { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores },
-  outputs: [{ name: 'logits' }, { name: 'scores' }, { name: 'topk_indices' }, { name: 'topk_weights' }, { name: 'margins', mayBeInfinite: true }, ...routingVariantDeclarations(true)],
+  routingOf: (config) => layerRouting(config, { indices: 'topk_indices', margins: 'margins', scores: 'scores', selectionScores: routerSelectionScores }),
+  outputs: [
+    { name: 'logits' }, { name: 'scores', when: (config) => !softMoE(config) },
+    { name: 'topk_indices', when: tokenChoice }, { name: 'topk_weights', when: tokenChoice }, { name: 'margins', when: tokenChoice, mayBeInfinite: true },
+    ...routingVariantDeclarations(true), ...EXPERT_CHOICE_DECLARATIONS,
+    ...['dispatch_weights', 'combine_weights'].map((name) => ({ name, when: softMoE })),
+  ],
 };
 
 /** RMS of a float32 tensor's finite values (the tolerance model's magnitude). */

@@ -18,7 +18,7 @@
  */
 import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
 import { contiguous, type IntTensor, type Tensor } from '../tensor/tensor.js';
-import type { CaseTensors, Component, TensorMap } from './components.js';
+import { routingOutputsOf, type CaseTensors, type Component, type TensorMap } from './components.js';
 import { allowedError, COMPUTE_DTYPES, defaultTolerance, overrideTolerance, referenceMagnitude, type ComputeDtype, type ExplainedTolerance, type Tolerance } from './tolerance.js';
 
 /** The exact tolerance of int32 outputs. */
@@ -53,7 +53,7 @@ export function outputTolerance<C>(
   };
   const ref = of(name);
   if (ref.data instanceof Int32Array) return EXACT;
-  const routing = component.routing;
+  const routing = routingOutputsOf(component, config);
   if (routing !== undefined && name === routing.margins) {
     const scores = of(routing.scores) as Tensor;
     const scoreTolerance = outputTolerance(component, config, routing.scores, caseTensors, dtype, overrides);
@@ -66,7 +66,7 @@ export function outputTolerance<C>(
     };
     return overrideTolerance(margin, overrides);
   }
-  const reductionLength = component.reductionLength(config, name);
+  const reductionLength = component.reductionLength(config, name, caseTensors);
   const termScale = component.outputs.find((output) => output.name === name)?.termScale;
   const magnitude = Math.max(referenceMagnitude(ref as Tensor), termScale === undefined ? 0 : termScale(config, caseTensors));
   return overrideTolerance(defaultTolerance({ dtype, reductionLength, magnitude }), overrides);
@@ -78,7 +78,7 @@ export function storedTolerances<C>(component: Component<C>, config: C, caseTens
   for (const [name, t] of Object.entries(caseTensors.outputs)) {
     if (!(t.data instanceof Float32Array)) continue;
     const { atol, rtol } = outputTolerance(component, config, name, caseTensors, 'fp32');
-    stored[name] = { reduction_length: component.reductionLength(config, name), atol, rtol };
+    stored[name] = { reduction_length: component.reductionLength(config, name, caseTensors), atol, rtol };
   }
   return stored;
 }

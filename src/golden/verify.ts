@@ -31,7 +31,7 @@ import { checkFiniteNumber, checkOneOf, describe, MoEOracleError } from '../tens
 import { contiguous, formatShape, unravelIndex, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { tensorsUnder } from './case.js';
 import { compareAnyTensors, type Comparison } from './compare.js';
-import { expectedOutputs, getComponent, type RoutingOutputs, type TensorMap } from './components.js';
+import { expectedOutputs, getComponent, routingOutputsOf, type RoutingOutputs, type TensorMap } from './components.js';
 import { outputTolerance } from './output-tolerance.js';
 import { requireIntTensor, requireTensor, type SafetensorsFile } from './safetensors.js';
 import { allowedError, COMPUTE_DTYPES, type ComputeDtype } from './tolerance.js';
@@ -213,7 +213,7 @@ export function verify(golden: SafetensorsFile, actual: SafetensorsFile, options
   const caseParams = tensorsUnder(golden.tensors, 'params.') as Record<string, Tensor>;
 
   // 1–2. Routing as sets per token; replay on any difference.
-  const routingOutputs = component.routing;
+  const routingOutputs = routingOutputsOf(component, config);
   if (routingOutputs && routingOutputs.indices in actualOutputs) {
     const refIndices = requireIntTensor({ tensors: reference }, routingOutputs.indices, [null, null]);
     const [tokens, k] = refIndices.shape;

@@ -7,6 +7,10 @@
  *   { hiddenSize, numExperts, expertIntermediateSize,
  *     router: { topK, scoring, normalization, normalizationEpsilon, pnormP, routedScalingFactor, bias, scoreCorrectionBias },
  *     expertKind, sharedExpertIntermediateSize, sharedExpertGate, mode, naming }
+ *
+ * The router may instead be expert choice (`router: { expertChoice: { formula, factor } }`) or Soft MoE
+ * (`router: { softMoE: { slotsPerExpert } }`); neither combines with dense mode, a shared expert or
+ * input weighting.
  */
 import { checkBoolean, checkInteger, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
 import { resolveRouterConfig, type ResolvedRouterConfig, type RouterConfig } from '../router/router.js';
@@ -84,6 +88,15 @@ export function resolveMoEConfig(config: MoEConfig): ResolvedMoEConfig {
   if (expertKind === 'gpt-oss' && sharedExpertIntermediateSize > 0) {
     throw new MoEOracleError('config.sharedExpertIntermediateSize', '0 with gpt-oss experts (gpt-oss has no shared expert)', String(sharedExpertIntermediateSize));
   }
+  const mode = checkOneOf('config.mode', config.mode ?? 'sparse', ['sparse', 'dense'] as const);
+  const routerWeightOn = checkOneOf('config.routerWeightOn', config.routerWeightOn ?? 'output', ['output', 'input'] as const);
+  if (router.kind === 'expert-choice' || router.kind === 'soft-moe') {
+    // No source pairs expert choice or Soft MoE with these (src/moe/expert-choice.ts, soft-moe.ts).
+    const algorithm = router.kind === 'expert-choice' ? 'router.expertChoice' : 'router.softMoE';
+    if (mode === 'dense') throw new MoEOracleError('config.mode', `'sparse' with ${algorithm} (dense mode is token choice with k = N)`, "'dense'");
+    if (sharedExpertIntermediateSize > 0) throw new MoEOracleError('config.sharedExpertIntermediateSize', `0 with ${algorithm} (no source adds a shared expert to it)`, String(sharedExpertIntermediateSize));
+    if (routerWeightOn === 'input') throw new MoEOracleError('config.routerWeightOn', `'output' with ${algorithm} (Llama 4's input weighting is token choice)`, "'input'");
+  }
   return {
     hiddenSize,
     numExperts,
@@ -92,8 +105,8 @@ export function resolveMoEConfig(config: MoEConfig): ResolvedMoEConfig {
     expertKind,
     sharedExpertIntermediateSize,
     sharedExpertGate,
-    mode: checkOneOf('config.mode', config.mode ?? 'sparse', ['sparse', 'dense'] as const),
+    mode,
     naming,
-    routerWeightOn: checkOneOf('config.routerWeightOn', config.routerWeightOn ?? 'output', ['output', 'input'] as const),
+    routerWeightOn,
   };
 }

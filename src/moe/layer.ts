@@ -22,22 +22,30 @@
  * Stages (src/backends/kernels.ts says why): the router's scores on the backend → selection on the
  * CPU → experts and combine on the backend. `moeForward` joins them with `readSync`,
  * `moeForwardAsync` with `await read`; both run the same stage functions below.
+ *
+ * Two other routings run through the same entries, chosen by the config's router: expert choice
+ * (`router.expertChoice`: the same scores, each expert takes its top-c tokens on the CPU, then
+ * expert-choice.ts's expert stage) and Soft MoE (`router.softMoE`: no selection, every stage on the
+ * backend, soft-moe.ts).
  */
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf } from '../backends/registry.js';
 import { checkOptions, MoEOracleError } from '../tensor/errors.js';
 import { checkWeightFiniteOnce } from '../tensor/validated.js';
-import { checkFinite, checkProducedFinite, checkShape, contiguous, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { checkFinite, checkProducedFinite, checkShape, contiguous, intTensor, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { readRouterScores, readRouterScoresSync, routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
 import { routerInputOf } from '../router/noise.js';
 import { gptOssExpertOnDevice, splitFusedExpert } from '../experts/gpt-oss.js';
-import { checkSelection } from '../router/topk.js';
 import { swiGLUOnDevice } from '../experts/swiglu.js';
 import { ffnOnDevice } from '../experts/ffn.js';
 import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from './config.js';
 import { moeParameterNames, type ExpertNames } from './names.js';
 import { requireParam, type StateDict } from './params.js';
 import { dispatchByExpert, tokenRowsOfSlots } from './dispatch.js';
+import { checkRoutingOverride } from '../router/router.js';
+import { SOFT_MOE_PARAMETER_NAMES, type SoftMoERouterParams } from '../router/soft-moe.js';
+import { expertChoiceOutputOnDevice } from './expert-choice.js';
+import { softMoEOutputOf, softMoEStage, softMoEStageTensors, type SoftMoEOutput, type SoftMoEStage, type SoftMoEStageRead } from './soft-moe.js';
 
 /** Options of one forward pass: the backend, and a routing override (Megatron's router replay). */
 export type MoEForwardOptions = RouteOptions;
@@ -54,6 +62,13 @@ export interface MoEOutput {
   sharedExpertOutput?: Tensor;
   /** [T] the shared expert's sigmoid gate, when the layer has one. */
   sharedExpertGate?: Tensor;
+  /**
+   * Soft MoE (`router.softMoE`): logits, dispatch and combine weights [T, E·S], slot inputs and outputs
+   * [E·S, H]. `router` then holds the slot logits, `scores` = `selectionScores` = the combine weights
+   * (softmax of each token's logits), empty [T, 0] top-k tensors and margins +Infinity (nothing is
+   * selected, so nothing can flip); `tokensPerExpert` is S for every expert.
+   */
+  softMoE?: SoftMoEOutput;
 }
 
 /** One expert's matrices, shape-checked; their values are checked when the expert first runs. */
@@ -77,7 +92,10 @@ interface CheckedLayer {
   /** The router's config for this call (dense mode: k = N, raw scores). */
   routerConfig: ResolvedRouterConfig;
   x: Tensor;
-  routerParams: RouterParams;
+  /** The router's parameters (token and expert choice). */
+  routerParams?: RouterParams;
+  /** Soft MoE's router parameters (router.mu, router.scale). */
+  softMoE?: SoftMoERouterParams;
   experts: ExpertWeights[];
   shared?: { weights: ExpertWeights; gateWeight?: Tensor };
   routingOverride?: IntTensor;
@@ -125,6 +143,21 @@ export function routerParamsOf(params: StateDict, config: Pick<ResolvedMoEConfig
   return routerParams;
 }
 
+/** Soft MoE's router parameters of a layer (router.mu [H, N, S], router.scale [1] in the 'normalized' form), checked. */
+function softMoEParamsOf(params: StateDict, config: ResolvedMoEConfig): SoftMoERouterParams {
+  const softMoE = config.router.softMoE!;
+  const { mu: muName, scale: scaleName } = SOFT_MOE_PARAMETER_NAMES;
+  const mu = contiguous(requireParam(params, muName, [config.hiddenSize, config.numExperts, softMoE.slotsPerExpert]));
+  checkFinite(`params["${muName}"]`, mu);
+  if (softMoE.logits === 'plain') {
+    if (params[scaleName] !== undefined) throw new MoEOracleError(`params["${scaleName}"]`, "no such parameter (router.softMoE.logits is 'plain')", 'a tensor');
+    return { mu };
+  }
+  const scale = requireParam(params, scaleName, [1]);
+  checkFinite(`params["${scaleName}"]`, scale);
+  return { mu, scale };
+}
+
 /** Validates a layer call once; the stages below run unchecked. */
 function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions): CheckedLayer {
   checkOptions('options', options);
@@ -146,12 +179,15 @@ function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options
   }
   // Dense mode: every expert, weighted by its raw score, in rank order.
   const routerConfig: ResolvedRouterConfig = dense ? { ...resolved.router, topK: N, normalization: 'none', routedScalingFactor: 1 } : resolved.router;
-  if (options.routingOverride !== undefined) checkSelection('routing override', options.routingOverride, input.shape[0], routerConfig.topK, N);
+  const softMoE = resolved.router.softMoE;
+  if (softMoE !== undefined && options.routingOverride !== undefined) throw new MoEOracleError('routingOverride', 'no override with Soft MoE (nothing is selected, so there is no choice to replay)', 'an override');
+  if (options.routingOverride !== undefined) checkRoutingOverride(options.routingOverride, routerConfig, input.shape[0], N);
   const layer: CheckedLayer = {
     config: resolved,
     routerConfig,
     x: input,
-    routerParams: routerParamsOf(params, resolved),
+    routerParams: softMoE === undefined ? routerParamsOf(params, resolved) : undefined,
+    softMoE: softMoE === undefined ? undefined : softMoEParamsOf(params, resolved),
     experts: Array.from({ length: N }, (_, e) => loadExpert(params, names.expert(e), resolved, resolved.expertIntermediateSize)),
     routingOverride: options.routingOverride,
   };
@@ -196,6 +232,11 @@ function expertStage(kernels: Kernels, layer: CheckedLayer, x: DeviceTensor, rou
   const { hiddenSize: H, numExperts: N } = layer.config;
   const [T, k] = router.topkIndices.shape;
   const capacity = router.capacity;
+  if (router.expertChoice !== undefined) {
+    // Expert choice: each expert on the tokens it took, each token adding the experts that took it.
+    const output = expertChoiceOutputOnDevice(kernels, x, router.expertChoice, N, (e, batch) => expertOnDevice(kernels, batch, layer.experts[e], layer));
+    return { output, tokensPerExpert: router.expertChoice.tokensPerExpert };
+  }
   const { tokensPerExpert, slotsOfExpert } = dispatchByExpert(router.topkIndices, N, capacity?.keptMask);
   // Llama 4 weights the expert's input: row w·x_t (combine with one weight per row: one rounding).
   const onInput = layer.config.routerWeightOn === 'input';
@@ -253,13 +294,34 @@ function uploadInputs(kernels: Kernels, layer: CheckedLayer): { input: DeviceTen
   return { input, routerInput: multipliers === undefined ? input : kernels.upload(routerInput), jitter: multipliers };
 }
 
+/** Soft MoE's stages on the backend (soft-moe.ts): the router, the slots, each expert on its S slots, the output. */
+function softMoELayerStage(kernels: Kernels, layer: CheckedLayer): SoftMoEStage {
+  return softMoEStage(kernels, layer.x, kernels.upload(layer.x), layer.softMoE!, layer.routerConfig.softMoE!, (e, batch) => expertOnDevice(kernels, batch, layer.experts[e], layer));
+}
+
+/** Soft MoE's output from its stage's tensors read back. */
+function assembleSoftMoEOutput(layer: CheckedLayer, read: SoftMoEStageRead): MoEOutput {
+  const { output, softMoE } = softMoEOutputOf(read);
+  const [T] = output.shape;
+  const router: RouterOutput = {
+    logits: softMoE.logits, scores: softMoE.combineWeights,
+    topkIndices: intTensor(new Int32Array(0), [T, 0]), topkWeights: tensor(new Float32Array(0), [T, 0]), margins: tensor(new Float32Array(T).fill(Infinity), [T]),
+    selectionScores: softMoE.combineWeights, // nothing is ranked
+  };
+  const tokensPerExpert = intTensor(new Int32Array(layer.config.numExperts).fill(layer.routerConfig.softMoE!.slotsPerExpert), [layer.config.numExperts]);
+  return { output, router, tokensPerExpert, softMoE };
+}
+
 /** Runs the MoE layer on x [T, H], on a synchronous backend (default `defaultBackend()`: the same bits as `cpu`). */
 export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): MoEOutput {
   const layer = checkLayerCall(x, params, config, options);
   const kernels = synchronousBackendOf(options, 'moeForwardAsync');
+  if (layer.softMoE !== undefined) {
+    return assembleSoftMoEOutput(layer, softMoEStageTensors(softMoELayerStage(kernels, layer)).map((t) => kernels.readSync(t)) as SoftMoEStageRead);
+  }
   const { input, routerInput, jitter } = uploadInputs(kernels, layer);
-  const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams, layer.routerConfig);
-  const router = selectExperts(readRouterScoresSync(kernels, scores, jitter), layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
+  const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams!, layer.routerConfig);
+  const router = selectExperts(readRouterScoresSync(kernels, scores, jitter), layer.routerConfig, layer.routerParams!.scoreCorrectionBias, layer.routingOverride);
   const stage = expertStage(kernels, layer, input, router);
   const shared = stage.shared && { output: kernels.readSync(stage.shared.output), gate: kernels.readSync(stage.shared.gate) };
   return assembleOutput(layer, router, stage, kernels.readSync(stage.output), shared);
@@ -269,9 +331,12 @@ export function moeForward(x: Tensor, params: StateDict, config: MoEConfig, opti
 export async function moeForwardAsync(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions = {}): Promise<MoEOutput> {
   const layer = checkLayerCall(x, params, config, options);
   const kernels = backendOf(options);
+  if (layer.softMoE !== undefined) {
+    return assembleSoftMoEOutput(layer, (await Promise.all(softMoEStageTensors(softMoELayerStage(kernels, layer)).map((t) => kernels.read(t)))) as SoftMoEStageRead);
+  }
   const { input, routerInput, jitter } = uploadInputs(kernels, layer);
-  const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams, layer.routerConfig);
-  const router = selectExperts(await readRouterScores(kernels, scores, jitter), layer.routerConfig, layer.routerParams.scoreCorrectionBias, layer.routingOverride);
+  const scores = routerScoresOnDevice(kernels, routerInput, layer.routerParams!, layer.routerConfig);
+  const router = selectExperts(await readRouterScores(kernels, scores, jitter), layer.routerConfig, layer.routerParams!.scoreCorrectionBias, layer.routingOverride);
   const stage = expertStage(kernels, layer, input, router);
   const shared = stage.shared && { output: await kernels.read(stage.shared.output), gate: await kernels.read(stage.shared.gate) };
   return assembleOutput(layer, router, stage, await kernels.read(stage.output), shared);

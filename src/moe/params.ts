@@ -1,7 +1,7 @@
 /**
  * The parameters of an MoE layer: their names and shapes, and a deterministic initialisation.
  *
- *   router            [N, H]   (+ bias [N], + score-correction bias [N])
+ *   router            [N, H]   (+ bias [N], + score-correction bias [N]); Soft MoE: router.mu [H, N, S] (+ router.scale [1])
  *   routed expert i   SwiGLU: gate [I, H], up [I, H], down [H, I];   classic FFN: wi [I, H], wo [H, I]
  *   shared expert     the same with I_shared = sharedExpertIntermediateSize
  *   shared gate       [1, H]
@@ -10,12 +10,15 @@
  * tensor/prng.ts), uniform in ±1/√fan_in like PyTorch's `nn.Linear` default, so one expert can be
  * produced without the others and another language can regenerate the same state dict.
  * The score-correction bias is drawn uniform in ±0.1 (a learned, O(0.1) quantity in DeepSeek-V3).
+ * Soft MoE's `router.mu` is uniform in ±1/√H (fan-in H, as vmoe's lecun_normal init), its `router.scale`
+ * is 1 (vmoe's `scale_init` ones).
  */
 import { MoEOracleError, describe } from '../tensor/errors.js';
 import { randomUniform } from '../tensor/prng.js';
-import { checkTensor, formatShape, type Tensor } from '../tensor/tensor.js';
+import { checkTensor, formatShape, tensor, type Tensor } from '../tensor/tensor.js';
 import { resolveMoEConfig, type MoEConfig } from './config.js';
 import { moeParameterNames, type ExpertNames } from './names.js';
+import { SOFT_MOE_PARAMETER_NAMES } from '../router/soft-moe.js';
 
 /** A state dict: Hugging Face parameter name → tensor. */
 export type StateDict = Record<string, Tensor>;
@@ -40,7 +43,14 @@ export function moeParameterShapes(config: MoEConfig): ParameterShape[] {
   const resolved = resolveMoEConfig(config);
   const names = moeParameterNames(resolved);
   const { hiddenSize: H, numExperts: N, expertIntermediateSize: I } = resolved;
-  const shapes: ParameterShape[] = [{ name: names.routerWeight, shape: [N, H] }];
+  const softMoE = resolved.router.softMoE;
+  const shapes: ParameterShape[] = [];
+  if (softMoE !== undefined) {
+    shapes.push({ name: SOFT_MOE_PARAMETER_NAMES.mu, shape: [H, N, softMoE.slotsPerExpert], fanIn: H });
+    if (softMoE.logits === 'normalized') shapes.push({ name: SOFT_MOE_PARAMETER_NAMES.scale, shape: [1] });
+  } else {
+    shapes.push({ name: names.routerWeight, shape: [N, H] });
+  }
   if (resolved.router.bias) shapes.push({ name: names.routerBias, shape: [N] });
   if (resolved.router.scoreCorrectionBias) shapes.push({ name: names.scoreCorrectionBias, shape: [N] });
   if (resolved.router.noise?.kind === 'noisy-top-k') shapes.push({ name: names.routerNoiseWeight, shape: [N, H] });
@@ -67,6 +77,10 @@ export function initMoEParams(config: MoEConfig, seed: number): StateDict {
   const names = moeParameterNames(resolved);
   const params: StateDict = {};
   for (const { name, shape, fanIn } of moeParameterShapes(config)) {
+    if (name === SOFT_MOE_PARAMETER_NAMES.scale) {
+      params[name] = tensor([1], [1]);
+      continue;
+    }
     let bound: number;
     if (name === names.scoreCorrectionBias) bound = 0.1;
     else if (name === names.routerBias) bound = 1 / Math.sqrt(resolved.hiddenSize);

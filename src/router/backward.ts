@@ -58,6 +58,9 @@ function readRouterInputs(logits: Tensor, topkIndices: IntTensor, options: Route
   checkFinite('logits', logits);
   const [tokens, experts] = logits.shape;
   const resolved = resolveRouterConfig(options, experts);
+  if (resolved.kind !== undefined && resolved.kind !== 'token-choice') {
+    throw new MoEOracleError('routerOptions', 'a token-choice router (the backward of expert choice and Soft MoE is not built)', resolved.kind === 'expert-choice' ? 'expertChoice' : 'softMoE');
+  }
   checkShape('topkIndices', topkIndices, [tokens, resolved.topK], { kind: 'int32' });
   checkSelection('topkIndices', topkIndices, tokens, resolved.topK, experts);
   return { logits: contiguous(logits).data, indices: contiguous(topkIndices).data, tokens, experts, k: resolved.topK, options: resolved };

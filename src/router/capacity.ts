@@ -291,3 +291,20 @@ export function explainDrops(result: CapacityOutput): string[] {
     (d) => `token ${d.token} lost expert ${d.expert} (choice ${d.slot + 1}): over capacity ${result.capacity} at position ${d.position} (0-based) of group ${d.group}`,
   );
 }
+
+/**
+ * vmoe's `compute_capacity(num_tokens, num_experts, capacity_factor, ceil_or_round, multiple_of)`
+ * (google-research/vmoe vmoe/moe.py): int(ceil(T·cf/E)) or int(round(T·cf/E)) (Python's round, half
+ * to even), an error when below 1, then raised to a multiple of `multipleOf` (vmoe's default 4; 0 or 1:
+ * none). Used by vmoe's expert choice (`get_top_items_per_expert_dispatcher`, T = group size) and by
+ * Soft MoE's slot count (`SoftRouter`: 'round', multiple_of 1). `where` names the config in errors.
+ */
+export function vmoeCapacity(tokens: number, numExperts: number, factor: number, rounding: 'ceil' | 'round', multipleOf: number, where: string): number {
+  const exact = (tokens * factor) / numExperts;
+  let capacity = rounding === 'ceil' ? Math.ceil(exact) : roundHalfEven(exact);
+  if (capacity < 1) {
+    throw new MoEOracleError(`${where}.factor`, `a capacity factor with ${rounding}(T·cf/E) ≥ 1 (vmoe compute_capacity), T = ${tokens}, E = ${numExperts}`, `${factor} (${rounding}(${exact}) = ${capacity})`);
+  }
+  if (multipleOf > 1) capacity += (multipleOf - (capacity % multipleOf)) % multipleOf;
+  return capacity;
+}

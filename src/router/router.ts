@@ -22,16 +22,22 @@
  * weights are computed in float64 from the float32 scores (or logits) and rounded to float32 once.
  * Selection follows `topK`'s tie rule (descending, then lower expert index) and reports the margin
  * between the k-th and (k+1)-th selection score of each token.
+ *
+ * Two other routing algorithms share this config: `expertChoice` (expert-choice.ts: each expert takes its
+ * top-c tokens from the same softmax scores; `route` runs it) and `softMoE` (soft-moe.ts: dense slot
+ * mixing with its own parameters; `softMoERoute` runs its router). With either, `topK` is absent.
  */
-import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
+import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkPlainObject, describe, MoEOracleError } from '../tensor/errors.js';
 import { softmaxValues } from '../tensor/softmax.js';
-import { checkFinite, checkProducedFinite, checkShape, contiguous, FLOAT32_MAX, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { checkFinite, checkProducedFinite, checkShape, contiguous, FLOAT32_MAX, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf, type BackendOption } from '../backends/registry.js';
 import { checkSelection, topK } from './topk.js';
 import { applyCapacity, resolveCapacityConfig, type CapacityConfig, type CapacityOutput, type ResolvedCapacityConfig } from './capacity.js';
 import { limitToGroups, resolveGroupLimitedConfig, type GroupLimitedConfig, type GroupSelection } from './group-limited.js';
 import { noisyLogitsOf, resolveNoiseConfig, routerInputOf, type NoiseConfig, type NoiseOutput, type ResolvedNoiseConfig } from './noise.js';
+import { checkExpertChoiceSelection, chooseTokens, resolveExpertChoiceConfig, type ExpertChoiceConfig, type ExpertChoiceOutput, type ResolvedExpertChoiceConfig } from './expert-choice.js';
+import { resolveSoftMoEConfig, type ResolvedSoftMoEConfig, type SoftMoEConfig } from './soft-moe.js';
 
 /** How logits become per-expert scores. */
 export type Scoring = 'softmax' | 'sigmoid';
@@ -40,14 +46,16 @@ export type WeightNormalization = 'none' | 'sum' | 'softmax-topk' | 'pnorm';
 
 export const SCORINGS: readonly Scoring[] = ['softmax', 'sigmoid'];
 export const WEIGHT_NORMALIZATIONS: readonly WeightNormalization[] = ['none', 'sum', 'softmax-topk', 'pnorm'];
+/** Who chooses: tokens (top-k, the default), experts (`expertChoice`), or nobody (`softMoE`, dense slots). */
+export type RoutingKind = 'token-choice' | 'expert-choice' | 'soft-moe';
 
 /**
  * The router's configuration, nested in `MoEConfig.router` (and accepted alone by `route`).
  * Hugging Face config keys in brackets.
  */
 export interface RouterConfig {
-  /** k, experts per token [num_experts_per_tok]. */
-  topK: number;
+  /** k, experts per token [num_experts_per_tok]; required for token choice, absent with `expertChoice` or `softMoE`. */
+  topK?: number;
   /** Default 'softmax' [scoring_func]. */
   scoring?: Scoring;
   /** Default 'sum' (Mixtral) [norm_topk_prob: true → 'sum', false → 'none']. */
@@ -73,6 +81,15 @@ export interface RouterConfig {
    * sigmoid of the chosen ones). 'softmax-topk' always ranks logits.
    */
   selectOn?: 'scores' | 'logits';
+  /**
+   * Expert-choice routing (expert-choice.ts): each expert takes its top-c tokens; replaces top-k (no
+   * `topK`). Only `scoring` 'softmax' and `bias` combine with it.
+   */
+  expertChoice?: ExpertChoiceConfig;
+  /** Soft MoE (soft-moe.ts, src/moe/soft-moe.ts): dense dispatch and combine over slots; no other router key combines with it. */
+  softMoE?: SoftMoEConfig;
+  /** Who chooses; optional, as `expertChoice` and `softMoE` say it (when given, it must agree). Filled in when resolved. */
+  kind?: RoutingKind;
 }
 
 /** Router parameters. */
@@ -105,7 +122,8 @@ export interface RouterOutput {
   /**
    * [T, N] the scores the top-k ranked: the scores, or the logits ('softmax-topk', selectOn 'logits',
    * noisy H), plus the correction bias, with −Infinity for experts outside the kept groups. `verify`
-   * uses it to accept a near-tie flip only between experts close to the k-th boundary.
+   * uses it to accept a near-tie flip only between experts close to the k-th boundary. Under expert
+   * choice: the scores, which each expert ranks down its column over the tokens.
    */
   selectionScores: Tensor;
   /** Group-limited selection: group scores, kept groups, group margins (when `groups` is set). */
@@ -118,15 +136,25 @@ export interface RouterOutput {
    * the weights come from H.
    */
   noise?: NoiseOutput;
+  /**
+   * Expert-choice routing (when `expertChoice` is set): the experts' chosen tokens and weights. No token
+   * chooses then, so `topkIndices` and `topkWeights` are empty ([T, 0]) and `margins` [T] says how close
+   * any expert's decision about each token is to flipping.
+   */
+  expertChoice?: ExpertChoiceOutput;
 }
 
 /** A router config with defaults filled in and every value checked; absent variants are null. */
-export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity' | 'noise' | 'selectOn'>> & {
+export type ResolvedRouterConfig = Required<Omit<RouterConfig, 'groups' | 'capacity' | 'noise' | 'selectOn' | 'expertChoice' | 'softMoE' | 'kind'>> & {
   /** Filled in by resolveRouterConfig ('scores' unless set). */
   selectOn?: 'scores' | 'logits';
   groups?: GroupLimitedConfig;
   capacity?: ResolvedCapacityConfig;
   noise?: ResolvedNoiseConfig;
+  /** Who chooses; 'token-choice' unless `expertChoice` or `softMoE` is set. (Under those two, `topK` is 0: no token chooses.) */
+  kind?: RoutingKind;
+  expertChoice?: ResolvedExpertChoiceConfig;
+  softMoE?: ResolvedSoftMoEConfig;
 };
 
 /** Router settings of published models (k and the parameter flags are set separately). */
@@ -142,7 +170,43 @@ export const ROUTER_PRESETS = {
   'deepseek-v3': { scoring: 'sigmoid', normalization: 'sum', normalizationEpsilon: 1e-20, routedScalingFactor: 2.5 },
 } as const satisfies Record<string, Omit<RouterConfig, 'topK'>>;
 
-const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity', 'noise', 'selectOn'];
+const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon', 'pnormP', 'routedScalingFactor', 'bias', 'scoreCorrectionBias', 'groups', 'capacity', 'noise', 'selectOn', 'expertChoice', 'softMoE', 'kind'];
+
+/** The token-choice settings of a router in which no token chooses (a resolved expert-choice or Soft MoE router holds these). */
+const NO_TOKEN_CHOICE = { topK: 0, scoring: 'softmax', normalization: 'none', normalizationEpsilon: 0, pnormP: 1, routedScalingFactor: 1, bias: false, scoreCorrectionBias: false, selectOn: 'scores' } as const;
+
+/**
+ * The router of expert choice or Soft MoE: only the keys that algorithm reads are accepted (a `topK`
+ * or a token-choice variant beside them is a mistake, refused with the reason). No token chooses, so
+ * the resolved `topK` is 0 and the weight settings are those of raw scores.
+ */
+function resolveOtherRouting(config: RouterConfig, where: string): ResolvedRouterConfig {
+  const kind: RoutingKind = config.expertChoice !== undefined ? 'expert-choice' : 'soft-moe';
+  if (config.expertChoice !== undefined && config.softMoE !== undefined) {
+    throw new MoEOracleError(`${where}.softMoE`, 'either expertChoice or softMoE (two routing algorithms)', 'both');
+  }
+  const allowed = kind === 'expert-choice' ? ['expertChoice', 'scoring', 'bias', 'kind'] : ['softMoE', 'kind'];
+  checkOneOf(`${where}.kind`, config.kind ?? kind, [kind]);
+  for (const key of ROUTER_KEYS) {
+    const value = (config as Record<string, unknown>)[key];
+    // A resolved config is itself valid: it carries the token-choice settings of "no token chooses".
+    if (allowed.includes(key) || value === undefined || value === NO_TOKEN_CHOICE[key as keyof typeof NO_TOKEN_CHOICE]) continue;
+    const why = key === 'topK'
+      ? kind === 'expert-choice' ? 'each expert picks its tokens: expertChoice sets how many' : 'Soft MoE has no selection: every token reaches every slot'
+      : `it belongs to token-choice routing`;
+    throw new MoEOracleError(`${where}.${key}`, `no ${key} with ${kind === 'expert-choice' ? 'expertChoice' : 'softMoE'} (${why})`, describe(value));
+  }
+  const resolved: ResolvedRouterConfig = { ...NO_TOKEN_CHOICE, kind };
+  if (config.expertChoice !== undefined) {
+    // flaxformer, vmoe and the paper all rank softmax probabilities over the experts.
+    checkOneOf(`${where}.scoring`, config.scoring ?? 'softmax', ['softmax'] as const);
+    resolved.bias = checkBoolean(`${where}.bias`, config.bias, false);
+    resolved.expertChoice = resolveExpertChoiceConfig(config.expertChoice, `${where}.expertChoice`);
+  } else {
+    resolved.softMoE = resolveSoftMoEConfig(config.softMoE!, `${where}.softMoE`);
+  }
+  return resolved;
+}
 
 /**
  * Checks a router config against the number of experts and fills in defaults. `where` names the
@@ -150,6 +214,8 @@ const ROUTER_KEYS = ['topK', 'scoring', 'normalization', 'normalizationEpsilon',
  */
 export function resolveRouterConfig(config: RouterConfig, numExperts: number, where = 'router'): ResolvedRouterConfig {
   checkPlainObject(where, config, ROUTER_KEYS);
+  if (config.expertChoice !== undefined || config.softMoE !== undefined) return resolveOtherRouting(config, where);
+  checkOneOf(`${where}.kind`, config.kind ?? 'token-choice', ['token-choice'] as const);
   const resolved: ResolvedRouterConfig = {
     topK: checkInteger(`${where}.topK`, config.topK, 1, numExperts),
     scoring: checkOneOf(`${where}.scoring`, config.scoring ?? 'softmax', SCORINGS),
@@ -160,6 +226,7 @@ export function resolveRouterConfig(config: RouterConfig, numExperts: number, wh
     bias: checkBoolean(`${where}.bias`, config.bias, false),
     scoreCorrectionBias: checkBoolean(`${where}.scoreCorrectionBias`, config.scoreCorrectionBias, false),
     selectOn: checkOneOf(`${where}.selectOn`, config.selectOn ?? 'scores', ['scores', 'logits'] as const),
+    kind: 'token-choice',
   };
   if (config.noise !== undefined) resolved.noise = resolveNoiseConfig(config.noise, `${where}.noise`);
   if (resolved.scoreCorrectionBias && resolved.selectOn === 'logits') {
@@ -224,7 +291,7 @@ export interface RouteOptions extends BackendOption {
   /**
    * [T, k] int32: use these experts instead of the router's choice (Megatron's router replay), e.g. to
    * replay a backend's own routing. Weights are recomputed for them; `margins` still describe the
-   * router's own ranking.
+   * router's own ranking. Under expert choice: [G·N, c] int32, the tokens each expert takes (expert-choice.ts).
    */
   routingOverride?: IntTensor;
 }
@@ -237,6 +304,9 @@ function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, 
   checkShape('gate.weight', params.weight, ['N', hidden]);
   const numExperts = params.weight.shape[0];
   const resolved = resolveRouterConfig(config, numExperts);
+  if (resolved.softMoE !== undefined) {
+    throw new MoEOracleError('config.softMoE', 'a token-choice or expert-choice router here (Soft MoE\'s router has its own parameters, router.mu and router.scale: use softMoERoute)', 'a Soft MoE config');
+  }
   const optional = [
     ['bias', 'gate.bias', params.bias],
     ['scoreCorrectionBias', 'gate.e_score_correction_bias', params.scoreCorrectionBias],
@@ -260,8 +330,14 @@ function checkRouterCall(x: Tensor, params: RouterParams, config: RouterConfig, 
   }
   checkFinite('x', x);
   checkFinite('gate.weight', params.weight);
-  if (routingOverride !== undefined) checkSelection('routing override', routingOverride, tokens, resolved.topK, numExperts);
+  if (routingOverride !== undefined) checkRoutingOverride(routingOverride, resolved, tokens, numExperts);
   return resolved;
+}
+
+/** Checks a routing override: [T, k] expert indices, or under expert choice [G·N, c] token indices. */
+export function checkRoutingOverride(routingOverride: IntTensor, config: ResolvedRouterConfig, tokens: number, numExperts: number): void {
+  if (config.expertChoice !== undefined) checkExpertChoiceSelection('routing override', routingOverride, config.expertChoice, tokens, numExperts);
+  else checkSelection('routing override', routingOverride, tokens, config.topK, numExperts);
 }
 
 /** Device tensors of stage 1: logits, scores [T, N], and noisy top-k's noise logits x·W_noiseᵀ [T, N]. */
@@ -329,6 +405,7 @@ export function selectExperts(
     [logits, scores, noise] = [noisy.logits, noisy.scores, noisy.output];
   }
   const [tokens, numExperts] = logits.shape;
+  if (config.expertChoice !== undefined) return expertChoiceRouterOutput(cleanLogits, scores, chooseTokens(scores, config.expertChoice, routingOverride));
   const k = config.topK;
   // Selection space: logits for 'softmax-topk' or selectOn 'logits', else scores (+ the selection-only bias).
   let selection = config.normalization === 'softmax-topk' || config.selectOn === 'logits' ? logits : scores;
@@ -362,7 +439,16 @@ export function selectExperts(
   return output;
 }
 
-/** Runs the router. x [T, H]; returns logits, scores, chosen experts, weights and margins. */
+/** The router's output under expert choice: no token chooses, so the token-choice tensors are empty. */
+function expertChoiceRouterOutput(logits: Tensor, scores: Tensor, choice: ExpertChoiceOutput): RouterOutput {
+  const tokens = logits.shape[0];
+  return { logits, scores, topkIndices: intTensor(new Int32Array(0), [tokens, 0]), topkWeights: tensor(new Float32Array(0), [tokens, 0]), margins: choice.margins, selectionScores: scores, expertChoice: choice };
+}
+
+/**
+ * Runs the router. x [T, H]; returns logits, scores, chosen experts, weights and margins (under expert
+ * choice: `expertChoice`, the tokens each expert took, with empty [T, 0] token-choice tensors).
+ */
 export function route(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): RouterOutput {
   const resolved = checkRouterCall(x, params, config, checkOptions('options', options).routingOverride);
   const kernels = synchronousBackendOf(options, 'routeAsync');

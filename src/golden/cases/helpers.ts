@@ -11,6 +11,7 @@ import { initMoEParams, type StateDict } from '../../moe/params.js';
 import { randomNormal } from '../../tensor/prng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { GoldenCase } from '../case.js';
+import { SOFT_MOE_PARAMETER_NAMES } from '../../router/soft-moe.js';
 
 /** Edits applied to freshly generated tensors to build an edge case. */
 export type Edit = (tensors: { x: Tensor; params: StateDict }) => void;
@@ -59,7 +60,7 @@ export function routerCase(name: string, description: string, config: MoEConfig,
       const names = moeParameterNames(resolved);
       const all = initMoEParams({ ...config, expertIntermediateSize: 1, sharedExpertIntermediateSize: 0, sharedExpertGate: false }, options.seed);
       const params: StateDict = {};
-      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias, names.routerNoiseWeight]) if (all[key]) params[key] = all[key];
+      for (const key of [names.routerWeight, names.routerBias, names.scoreCorrectionBias, names.routerNoiseWeight, SOFT_MOE_PARAMETER_NAMES.mu, SOFT_MOE_PARAMETER_NAMES.scale]) if (all[key]) params[key] = all[key];
       const x = randomNormal([options.tokens, config.hiddenSize], { seed: options.seed, name: 'inputs.x' });
       options.edit?.({ x, params });
       return { inputs: { x }, params };

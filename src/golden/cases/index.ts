@@ -11,5 +11,6 @@ import { routingNoiseCases } from './routing-noise.js';
 import { lossCases } from './losses.js';
 import { routerBackwardCases } from './router-backward.js';
 import { attentionCases } from './attention.js';
+import { routingChoiceCases } from './routing-choice.js';
 
-export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases, ...routingNoiseCases, ...attentionCases];
+export const GOLDEN_CASES: GoldenCase[] = [...moeCases, ...routerCases, ...opCases, ...lossCases, ...routerBackwardCases, ...routingCases, ...routingNoiseCases, ...attentionCases, ...routingChoiceCases];

@@ -21,7 +21,7 @@ function backwardCase(name: string, description: string, config: MoEConfig, seed
     component: 'router-backward',
     make() {
       const { inputs, params } = forward.make();
-      return { inputs: { ...inputs, grad_topk_weights: randomNormal([TOKENS, config.router.topK], { seed, name: 'inputs.grad_topk_weights' }) }, params };
+      return { inputs: { ...inputs, grad_topk_weights: randomNormal([TOKENS, config.router.topK!], { seed, name: 'inputs.grad_topk_weights' }) }, params };
     },
   };
 }
