@@ -162,6 +162,10 @@ muts = [
  ("verify: a moved drop is a near-tie only below the threshold", "src/golden/verify.ts", "(dropMargins[i] < threshold ? routing.dropNearTies : routing.dropMismatches)", "(true ? routing.dropNearTies : routing.dropMismatches)", "spec/golden/verify-treats-a-near-tie-drop-like-a-routing-flip.spec.ts"),
  ("verify: a near-tie drop is replayed with the backend's kept slots", "src/golden/verify.ts", "replayIndices, { keptOverride: actKept });", "replayIndices);", "spec/golden/verify-treats-a-near-tie-drop-like-a-routing-flip.spec.ts"),
  ("capacity: a kept-slot override is applied", "src/router/capacity.ts", "for (const slot of queue) keptHere += (kept[slot] = override[slot]);", "for (const slot of queue) keptHere += override[slot];", "spec/golden/verify-treats-a-near-tie-drop-like-a-routing-flip.spec.ts"),
+ ("garbage: a shape over 2^31 - 1 elements is an error naming shape", "src/tensor/tensor.ts", "  if (n > MAX_TENSOR_ELEMENTS) {", "  if (n > Infinity) {", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
+ ("garbage: checkTensor refuses objects not made by ndarray", "src/tensor/tensor.ts", "(kind === dtype || kind === 'float32 or int32') && t!.dtype === dtype && typeof t!.pick === 'function';", "(kind === dtype || kind === 'float32 or int32');", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
+ ("garbage: null options are an error naming options", "src/tensor/errors.ts", "  checkObject(argument, value, 'an options object (or undefined for the defaults)');\n", "", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
+ ("garbage: formatShape describes a non-array", "src/tensor/tensor.ts", "  if (!Array.isArray(shape)) return describe(shape);\n", "", "spec/api/every-public-function-throws-only-moe-oracle-errors-for-garbage.spec.ts"),
 ]
 only = sys.argv[1:]
 for name, path, old, new, spec in muts:

@@ -8,14 +8,13 @@
 // tensor: float32 tensors, shape checks, the one error type, the keyed PRNG, float64 scalar math
 export { MoEOracleError } from './tensor/errors.js';
 export type { Tensor, IntTensor } from './tensor/tensor.js';
-export { tensor, intTensor, zeros, intZeros, reshape, clone, contiguous, toNested, formatShape, sizeOf, FLOAT32_MAX } from './tensor/tensor.js';
+export { tensor, intTensor, zeros, intZeros, reshape, clone, contiguous, toNested, formatShape, sizeOf, FLOAT32_MAX, MAX_TENSOR_ELEMENTS } from './tensor/tensor.js';
 export type { RandomTensorOptions } from './tensor/prng.js';
 export { philox4x32, fnv1a32, tensorKey, uniformAt, normalAt, randomUniform, randomNormal } from './tensor/prng.js';
 export type { Activation } from './tensor/activations.js';
 export { ACTIVATIONS, sigmoidScalar, siluScalar, reluScalar, geluScalar, geluTanhScalar, activationScalar } from './tensor/activations.js';
-export { softmaxValues, logSumExpValues } from './tensor/softmax.js';
 export { erf, erfc } from './tensor/erf.js';
-export { checkWeightFiniteOnce, revalidateWeights } from './tensor/validated.js';
+export { revalidateWeights } from './tensor/validated.js';
 
 // backends: the kernel seam, the cpu reference backend, the checked ops
 export type { Kernels, DeviceTensor, ScatterPart } from './backends/kernels.js';
@@ -28,25 +27,23 @@ export { linear, softmax, logSumExp, activation, sigmoid, silu, relu, gelu, gelu
 
 // router: scoring, top-k with its tie rule, weight normalisations
 export type { TopKResult } from './router/topk.js';
-export { topK, rankDescending, rankTop } from './router/topk.js';
+export { topK } from './router/topk.js';
 export type { Scoring, WeightNormalization, RouterConfig, ResolvedRouterConfig, RouterParams, RouterOutput, RouteOptions } from './router/router.js';
-export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, normalizeWeights, route, routeAsync } from './router/router.js';
+export { SCORINGS, WEIGHT_NORMALIZATIONS, ROUTER_PRESETS, resolveRouterConfig, route, routeAsync } from './router/router.js';
 // router variants: expert capacity and token dropping, group-limited selection
 export type { CapacityFormula, DropPolicy, DroppedTokenOutput, AfterDrop, CapacityConfig, ResolvedCapacityConfig, DroppedSlot, CapacityOutput } from './router/capacity.js';
-export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, applyCapacity, explainDrops } from './router/capacity.js';
+export { CAPACITY_FORMULAS, DROP_POLICIES, expertCapacity, roundHalfEven, explainDrops } from './router/capacity.js';
 export type { GroupLimitedMethod, GroupLimitedConfig, GroupSelection } from './router/group-limited.js';
-export { GROUP_LIMITED_METHODS, limitToGroups } from './router/group-limited.js';
+export { GROUP_LIMITED_METHODS } from './router/group-limited.js';
 // router variants: noise (jitter on the router's input, noisy top-k)
 export type { NoiseKind, JitterNoiseConfig, NoisyTopKConfig, NoiseConfig, ResolvedNoiseConfig, NoiseOutput } from './router/noise.js';
-export { NOISE_KINDS, resolveNoiseConfig, jitterMultipliers, routerInputOf, softplus, noisyLogitsOf } from './router/noise.js';
+export { NOISE_KINDS, resolveNoiseConfig, jitterMultipliers, softplus } from './router/noise.js';
 // router variants: expert choice (each expert takes its top-c tokens) and Soft MoE's router (dense dispatch and combine weights)
 export type { RoutingKind } from './router/router.js';
-export { checkRoutingOverride } from './router/router.js';
-export { vmoeCapacity } from './router/capacity.js';
 export type { ExpertChoiceCapacityFormula, ExpertChoiceConfig, ResolvedExpertChoiceConfig, ExpertChoiceOutput } from './router/expert-choice.js';
-export { EXPERT_CHOICE_CAPACITY_FORMULAS, resolveExpertChoiceConfig, expertChoiceCapacity, expertChoiceSelectionShape, checkExpertChoiceSelection, chooseTokens } from './router/expert-choice.js';
+export { EXPERT_CHOICE_CAPACITY_FORMULAS, resolveExpertChoiceConfig, expertChoiceCapacity } from './router/expert-choice.js';
 export type { SoftMoEConfig, ResolvedSoftMoEConfig, SoftMoERouterParams, SoftMoERouting } from './router/soft-moe.js';
-export { SOFT_MOE_PARAMETER_NAMES, SOFT_MOE_NORMALIZE_EPSILON, resolveSoftMoEConfig, softMoESlotsPerExpert, softMoEOperands, softMoERoute, softMoERouteAsync } from './router/soft-moe.js';
+export { SOFT_MOE_PARAMETER_NAMES, SOFT_MOE_NORMALIZE_EPSILON, resolveSoftMoEConfig, softMoESlotsPerExpert, softMoERoute, softMoERouteAsync } from './router/soft-moe.js';
 
 // experts: SwiGLU and classic FFN experts, fine-grained segmentation
 export type { ExpertKind, FFNActivation } from './experts/kind.js';
@@ -57,7 +54,7 @@ export type { FFNParams } from './experts/ffn.js';
 export { ffn } from './experts/ffn.js';
 export { splitIntoFineGrainedExperts } from './experts/fine-grained.js';
 export type { GptOssExpertParams } from './experts/gpt-oss.js';
-export { gptOssExpert, splitFusedExpert, GPT_OSS_ALPHA, GPT_OSS_LIMIT } from './experts/gpt-oss.js';
+export { gptOssExpert, GPT_OSS_ALPHA, GPT_OSS_LIMIT } from './experts/gpt-oss.js';
 export { FFN_ACTIVATIONS } from './experts/kind.js';
 
 // moe: the layer, its config, its parameter names and initialisation
@@ -68,9 +65,7 @@ export { moeParameterNames } from './moe/names.js';
 export type { StateDict, ParameterShape } from './moe/params.js';
 export { moeParameterShapes, initMoEParams } from './moe/params.js';
 export type { MoEForwardOptions, MoEOutput } from './moe/layer.js';
-export { moeForward, moeForwardAsync, routerParamsOf } from './moe/layer.js';
-export type { ExpertChoiceSlots } from './moe/expert-choice.js';
-export { expertChoiceSlots } from './moe/expert-choice.js';
+export { moeForward, moeForwardAsync } from './moe/layer.js';
 export type { SoftMoEOutput } from './moe/soft-moe.js';
 
 // hf: the one reader of Hugging Face config.json files (the MoE block, the layer config, attention, the whole model)
@@ -113,7 +108,7 @@ export { buildReport, renderReport } from './params/report.js';
 // losses
 export {
   loadBalancingLoss, loadBalancingLossOfScores, LOAD_BALANCING_VARIANTS, routerZLoss, importanceLoss, IMPORTANCE_SOURCES,
-  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits, softmaxBackwardValues,
+  updateExpertBias, tokensPerExpertOf, LOSS_SCORINGS, routerBackward, routerLinearBackward, routerWeightsFromLogits,
   noisyTopKLoadLoss, NOISY_LOAD_SOURCES,
 } from './losses/index.js';
 export type { NoisyTopKLoadOptions, NoisyTopKLoadResult, NoisyLoadSource } from './losses/index.js';
@@ -142,8 +137,7 @@ export { attentionConfigFromHuggingFace } from './attention/hf-config.js';
 export type { GpuLike } from './backends/gpujs/runtime.js';
 export type { GpujsKernels } from './backends/gpujs/backend.js';
 export { createGpujsBackend } from './backends/gpujs/backend.js';
-export { runSynchronously } from './backends/gpujs/synchronous-view.js';
 export type { CaseEntry, CaseResult, MatrixCell } from './backends/gpujs/verify-cases.js';
-export { verifyCaseOn, verifyCasesOn, runCaseOn, matrixColumn } from './backends/gpujs/verify-cases.js';
+export { verifyCaseOn, verifyCasesOn, runCaseOn } from './backends/gpujs/verify-cases.js';
 export type { KernelValidation } from './backends/gpujs/validate.js';
 export { validateKernels } from './backends/gpujs/validate.js';

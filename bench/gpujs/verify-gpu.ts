@@ -12,7 +12,8 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { matrixColumn, type CaseResult, type MatrixCell } from '../../src/index.js';
+import { type CaseResult, type MatrixCell } from '../../src/index.js';
+import { matrixColumn } from '../../src/backends/gpujs/verify-cases.js';
 
 const NODE_MODES = ['headlessgl', 'cpu'];
 const BROWSER_MODES = ['webgl2', 'webgl', 'webgpu'];

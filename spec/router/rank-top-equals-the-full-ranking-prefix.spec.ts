@@ -3,7 +3,7 @@
 // exact ties and −Infinity entries.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rankDescending, rankTop } from '../../src/index.js';
+import { rankDescending, rankTop } from '../../src/router/topk.js';
 
 describe('rankTop', () => {
   it('equals the first `count` entries of the full ranking, ties and −Infinity included', () => {

@@ -17,7 +17,7 @@
  */
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf, type BackendOption } from '../backends/registry.js';
-import { checkInteger, checkOneOf, MoEOracleError } from '../tensor/errors.js';
+import { checkInteger, checkOneOf, checkOptions, MoEOracleError } from '../tensor/errors.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, type Tensor } from '../tensor/tensor.js';
 import type { StateDict } from '../moe/params.js';
 import { resolveAttentionConfig, type AttentionConfig, type ResolvedAttentionConfig } from './config.js';
@@ -56,6 +56,7 @@ interface CheckedCall {
 }
 
 function checkCall(x: Tensor, params: StateDict, config: AttentionConfig, options: AttentionOptions): CheckedCall {
+  checkOptions('options', options);
   const resolved = resolveAttentionConfig(config);
   checkShape('x', x, ['T', resolved.hiddenSize]);
   checkFinite('x', x);

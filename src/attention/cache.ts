@@ -23,10 +23,10 @@
  * A cache belongs to one layer (`layerIndex`) and one config; the attention call checks both, and
  * that the tokens it appends fit, before it changes anything.
  */
-import { checkInteger, MoEOracleError, describe } from '../tensor/errors.js';
-import { tensor, type Tensor } from '../tensor/tensor.js';
+import { checkInteger, checkObject, MoEOracleError, describe } from '../tensor/errors.js';
+import { MAX_TENSOR_ELEMENTS, tensor, type Tensor } from '../tensor/tensor.js';
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
-import { resolveAttentionConfig, type AttentionConfig, type AttentionKind, type ResolvedAttentionConfig } from './config.js';
+import { ATTENTION_KINDS, resolveAttentionConfig, type AttentionConfig, type AttentionKind, type ResolvedAttentionConfig } from './config.js';
 
 /** One named block of columns of a cache row. */
 export interface CachePart {
@@ -83,11 +83,20 @@ export function cacheLayoutOf(config: AttentionConfig | ResolvedAttentionConfig)
   return { kind: c.kind, rowWidth: parts[0].width + parts[1].width, parts };
 }
 
+/** Zeroed storage for `rows` rows of `rowWidth` values; at most 2^31 − 1 values (the typed-array limit of tensor.ts). */
+function cacheStorage(argument: string, rows: number, rowWidth: number): Float32Array {
+  if (rows * rowWidth > MAX_TENSOR_ELEMENTS) {
+    throw new MoEOracleError(argument, `a cache of at most 2^31 − 1 = ${MAX_TENSOR_ELEMENTS} values`, `${rows} rows of ${rowWidth} values`);
+  }
+  return new Float32Array(rows * rowWidth);
+}
+
 /** An empty contiguous cache for up to `capacity` tokens of one layer. */
 export function createAttentionCache(config: AttentionConfig, options: { capacity: number; layerIndex?: number }): ContiguousAttentionCache {
   const layout = cacheLayoutOf(config);
+  checkObject('options', options, 'an object { capacity, layerIndex? }');
   const capacity = checkInteger('options.capacity', options.capacity, 1);
-  return { storage: 'contiguous', layerIndex: checkInteger('options.layerIndex', options.layerIndex ?? 0, 0), layout, length: 0, capacity, rows: new Float32Array(capacity * layout.rowWidth) };
+  return { storage: 'contiguous', layerIndex: checkInteger('options.layerIndex', options.layerIndex ?? 0, 0), layout, length: 0, capacity, rows: cacheStorage('options.capacity', capacity, layout.rowWidth) };
 }
 
 /** An empty paged cache: a pool of `numBlocks` blocks and the block table of one sequence. */
@@ -96,14 +105,16 @@ export function createPagedAttentionCache(
   options: { blockSize: number; numBlocks: number; blockTable: Int32Array | readonly number[]; layerIndex?: number },
 ): PagedAttentionCache {
   const layout = cacheLayoutOf(config);
+  checkObject('options', options, 'an object { blockSize, numBlocks, blockTable, layerIndex? }');
   const blockSize = checkInteger('options.blockSize', options.blockSize, 1);
   const numBlocks = checkInteger('options.numBlocks', options.numBlocks, 1);
+  if (!Array.isArray(options.blockTable) && !ArrayBuffer.isView(options.blockTable)) throw new MoEOracleError('options.blockTable', 'an array of block indices', describe(options.blockTable));
   const blockTable = Int32Array.from(options.blockTable as ArrayLike<number>);
   if (blockTable.length === 0) throw new MoEOracleError('options.blockTable', 'at least one block', 'an empty block table');
   checkBlockTable('options.blockTable', blockTable, numBlocks);
   return {
     storage: 'paged', layerIndex: checkInteger('options.layerIndex', options.layerIndex ?? 0, 0), layout, length: 0,
-    blockSize, numBlocks, blockTable, pool: new Float32Array(numBlocks * blockSize * layout.rowWidth),
+    blockSize, numBlocks, blockTable, pool: cacheStorage('options.numBlocks', numBlocks * blockSize, layout.rowWidth),
   };
 }
 
@@ -120,9 +131,50 @@ function checkBlockTable(argument: string, blockTable: ArrayLike<number>, numBlo
   }
 }
 
+function capacityOf(cache: AttentionCache): number {
+  return cache.storage === 'contiguous' ? cache.capacity : cache.blockTable.length * cache.blockSize;
+}
+
 /** Most tokens the cache can hold. */
 export function cacheCapacity(cache: AttentionCache): number {
-  return cache.storage === 'contiguous' ? cache.capacity : cache.blockTable.length * cache.blockSize;
+  checkCache('cache', cache);
+  return capacityOf(cache);
+}
+
+/**
+ * Throws unless `cache` is whole, as createAttentionCache / createPagedAttentionCache make it: a row
+ * layout, a layer index, storage of the size its layout and capacity give, a length within the
+ * capacity, a block table of distinct blocks inside the pool. O(blocks).
+ */
+export function checkCache(argument: string, cache: AttentionCache): void {
+  if (typeof cache !== 'object' || cache === null || (cache.storage !== 'contiguous' && cache.storage !== 'paged')) {
+    throw new MoEOracleError(argument, 'a cache from createAttentionCache or createPagedAttentionCache', describe(cache));
+  }
+  const layout = cache.layout;
+  const wholeLayout =
+    typeof layout === 'object' && layout !== null && ATTENTION_KINDS.includes(layout.kind) && Array.isArray(layout.parts) && layout.parts.length === 2 &&
+    layout.parts.every((p) => typeof p === 'object' && p !== null && typeof p.name === 'string' && Number.isInteger(p.width) && p.width >= 0) &&
+    layout.rowWidth === layout.parts[0].width + layout.parts[1].width;
+  if (!wholeLayout) throw new MoEOracleError(`${argument}.layout`, 'a row layout { kind, rowWidth, parts } (cacheLayoutOf)', describe(layout));
+  checkInteger(`${argument}.layerIndex`, cache.layerIndex, 0);
+  let stored: unknown;
+  let expectedStored: number;
+  if (cache.storage === 'contiguous') {
+    expectedStored = checkInteger(`${argument}.capacity`, cache.capacity, 1) * layout.rowWidth;
+    stored = cache.rows;
+  } else {
+    expectedStored = checkInteger(`${argument}.numBlocks`, cache.numBlocks, 1) * checkInteger(`${argument}.blockSize`, cache.blockSize, 1) * layout.rowWidth;
+    if (!(cache.blockTable instanceof Int32Array)) throw new MoEOracleError(`${argument}.blockTable`, 'an Int32Array', describe(cache.blockTable));
+    stored = cache.pool;
+  }
+  if (!(stored instanceof Float32Array) || stored.length !== expectedStored) {
+    throw new MoEOracleError(argument, `storage of ${expectedStored} float32 values`, stored instanceof Float32Array ? `${stored.length}` : describe(stored));
+  }
+  const capacity = capacityOf(cache);
+  if (!Number.isInteger(cache.length) || cache.length < 0 || cache.length > capacity) {
+    throw new MoEOracleError(`${argument}.length`, `an integer in [0, ${capacity}] (the cache's capacity)`, describe(cache.length));
+  }
+  if (cache.storage === 'paged') checkBlockTable(`${argument}.blockTable`, cache.blockTable, cache.numBlocks);
 }
 
 /**
@@ -131,9 +183,7 @@ export function cacheCapacity(cache: AttentionCache): number {
  * the pool, room left. Throws before anything is changed.
  */
 export function checkCacheFor(cache: AttentionCache, config: ResolvedAttentionConfig, layerIndex: number, newTokens: number): void {
-  if (typeof cache !== 'object' || cache === null || (cache.storage !== 'contiguous' && cache.storage !== 'paged')) {
-    throw new MoEOracleError('options.cache', 'a cache from createAttentionCache or createPagedAttentionCache', describe(cache));
-  }
+  checkCache('options.cache', cache);
   const layout = cacheLayoutOf(config);
   const describeLayout = (l: CacheLayout) => `${l.kind} rows of ${l.parts.map((p) => `${p.name} ${p.width}`).join(' + ')}`;
   if (cache.layout.kind !== layout.kind || cache.layout.parts.some((p, i) => p.width !== layout.parts[i].width)) {
@@ -142,14 +192,7 @@ export function checkCacheFor(cache: AttentionCache, config: ResolvedAttentionCo
   if (cache.layerIndex !== layerIndex) {
     throw new MoEOracleError('options.cache', `the cache of layer ${layerIndex} (options.layerIndex)`, `the cache of layer ${cache.layerIndex}`);
   }
-  const capacity = cacheCapacity(cache);
-  const stored = cache.storage === 'contiguous' ? cache.rows.length : cache.pool.length;
-  const expectedStored = (cache.storage === 'contiguous' ? cache.capacity : cache.numBlocks * cache.blockSize) * layout.rowWidth;
-  if (stored !== expectedStored) throw new MoEOracleError('options.cache', `storage of ${expectedStored} float32 values`, `${stored}`);
-  if (!Number.isInteger(cache.length) || cache.length < 0 || cache.length > capacity) {
-    throw new MoEOracleError('options.cache.length', `an integer in [0, ${capacity}] (the cache's capacity)`, describe(cache.length));
-  }
-  if (cache.storage === 'paged') checkBlockTable('options.cache.blockTable', cache.blockTable, cache.numBlocks);
+  const capacity = capacityOf(cache);
   if (cache.length + newTokens > capacity) {
     throw new MoEOracleError('options.cache', `room for ${newTokens} more token(s) (capacity ${capacity}, ${cache.length} cached)`, `room for ${capacity - cache.length}`);
   }
@@ -179,6 +222,7 @@ export function cachedRowsOnDevice(kernels: Kernels, cache: AttentionCache): Dev
 
 /** The cached values by part ('c_kv' and 'k_rope', or 'keys' and 'values'), each [length, width], in token order. */
 export function cacheContents(cache: AttentionCache): Record<string, Tensor> {
+  checkCache('cache', cache);
   const width = cache.layout.rowWidth;
   const storage = cache.storage === 'contiguous' ? cache.rows : cache.pool;
   const result: Record<string, Tensor> = {};

@@ -123,32 +123,33 @@ export interface ResolvedStandardAttentionConfig extends Required<Omit<StandardA
 
 export type ResolvedAttentionConfig = ResolvedMLAConfig | ResolvedStandardAttentionConfig;
 
-function resolveRope(value: unknown, defaultLayout: RopeLayout): ResolvedRopeConfig {
+/** Checks rope settings (raw, or already resolved: resolving is idempotent) and fills in defaults; `where` names them. */
+export function resolveRope(value: unknown, defaultLayout: RopeLayout, where = 'config.rope'): ResolvedRopeConfig {
   const rope = (value ?? {}) as RopeConfig;
-  checkPlainObject('config.rope', rope, ['theta', 'layout', 'scaling']);
-  const theta = checkFiniteNumber('config.rope.theta', rope.theta ?? 10000, 1);
-  if (theta <= 1) throw new MoEOracleError('config.rope.theta', 'a number greater than 1', describe(theta));
-  const layout = checkOneOf('config.rope.layout', rope.layout ?? defaultLayout, ROPE_LAYOUTS);
+  checkPlainObject(where, rope, ['theta', 'layout', 'scaling']);
+  const theta = checkFiniteNumber(`${where}.theta`, rope.theta ?? 10000, 1);
+  if (theta <= 1) throw new MoEOracleError(`${where}.theta`, 'a number greater than 1', describe(theta));
+  const layout = checkOneOf(`${where}.layout`, rope.layout ?? defaultLayout, ROPE_LAYOUTS);
   if (rope.scaling === undefined || rope.scaling === null) return { theta, layout, scaling: null };
   const s = rope.scaling;
-  checkPlainObject('config.rope.scaling', s, ['type', 'factor', 'originalMaxPositionEmbeddings', 'betaFast', 'betaSlow', 'mscale', 'mscaleAllDim', 'attentionFactor', 'variant']);
-  checkOneOf('config.rope.scaling.type', s.type, ['yarn']);
-  const betaFast = checkFiniteNumber('config.rope.scaling.betaFast', s.betaFast ?? 32, 0);
-  const betaSlow = checkFiniteNumber('config.rope.scaling.betaSlow', s.betaSlow ?? 1, 0);
-  if (!(betaFast > 0 && betaSlow > 0)) throw new MoEOracleError('config.rope.scaling.betaFast, betaSlow', 'positive numbers', `${betaFast}, ${betaSlow}`);
+  checkPlainObject(`${where}.scaling`, s, ['type', 'factor', 'originalMaxPositionEmbeddings', 'betaFast', 'betaSlow', 'mscale', 'mscaleAllDim', 'attentionFactor', 'variant']);
+  checkOneOf(`${where}.scaling.type`, s.type, ['yarn']);
+  const betaFast = checkFiniteNumber(`${where}.scaling.betaFast`, s.betaFast ?? 32, 0);
+  const betaSlow = checkFiniteNumber(`${where}.scaling.betaSlow`, s.betaSlow ?? 1, 0);
+  if (!(betaFast > 0 && betaSlow > 0)) throw new MoEOracleError(`${where}.scaling.betaFast, betaSlow`, 'positive numbers', `${betaFast}, ${betaSlow}`);
   return {
     theta,
     layout,
     scaling: {
       type: 'yarn',
-      factor: checkFiniteNumber('config.rope.scaling.factor', s.factor, 1),
-      originalMaxPositionEmbeddings: checkInteger('config.rope.scaling.originalMaxPositionEmbeddings', s.originalMaxPositionEmbeddings, 1),
+      factor: checkFiniteNumber(`${where}.scaling.factor`, s.factor, 1),
+      originalMaxPositionEmbeddings: checkInteger(`${where}.scaling.originalMaxPositionEmbeddings`, s.originalMaxPositionEmbeddings, 1),
       betaFast,
       betaSlow,
-      mscale: checkFiniteNumber('config.rope.scaling.mscale', s.mscale ?? 1, 0),
-      mscaleAllDim: checkFiniteNumber('config.rope.scaling.mscaleAllDim', s.mscaleAllDim ?? 0, 0),
-      attentionFactor: s.attentionFactor === undefined || s.attentionFactor === null ? null : checkFiniteNumber('config.rope.scaling.attentionFactor', s.attentionFactor, 0),
-      variant: checkOneOf('config.rope.scaling.variant', s.variant ?? 'hf', ['hf', 'deepseek'] as const),
+      mscale: checkFiniteNumber(`${where}.scaling.mscale`, s.mscale ?? 1, 0),
+      mscaleAllDim: checkFiniteNumber(`${where}.scaling.mscaleAllDim`, s.mscaleAllDim ?? 0, 0),
+      attentionFactor: s.attentionFactor === undefined || s.attentionFactor === null ? null : checkFiniteNumber(`${where}.scaling.attentionFactor`, s.attentionFactor, 0),
+      variant: checkOneOf(`${where}.scaling.variant`, s.variant ?? 'hf', ['hf', 'deepseek'] as const),
     },
   };
 }

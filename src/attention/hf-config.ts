@@ -16,7 +16,7 @@
  * original_max_position_embeddings, per-head q/k norms (Qwen3, OLMoE), biases on q, k, v but not o
  * (Qwen2), attention without RoPE (Switch).
  */
-import { MoEOracleError } from '../tensor/errors.js';
+import { checkOptions, MoEOracleError } from '../tensor/errors.js';
 import { readHfAttention, type HfRope } from '../hf/attention.js';
 import { configFields } from '../hf/fields.js';
 import { HF_MODEL_TYPES, hiddenSizeOf } from '../hf/moe-block.js';
@@ -39,6 +39,7 @@ function ropeOf(rope: HfRope, layout: RopeLayout, variant: 'hf' | 'deepseek'): R
 
 /** The attention config of a Hugging Face config.json (the layer's attention; every layer has the same). */
 export function attentionConfigFromHuggingFace(json: unknown, options: { layout?: RopeLayout; yarnVariant?: 'hf' | 'deepseek' } = {}): AttentionConfig {
+  checkOptions('options', options);
   const { fields, modelType } = configFields(json, 'config', HF_MODEL_TYPES);
   const { spec, rope } = readHfAttention(json);
   const hiddenSize = hiddenSizeOf(fields, modelType);

@@ -13,7 +13,7 @@
  * `kvCacheElementsPerTokenPerLayer` values) and that the parameter calculator reports
  * (src/params/cost.ts). Bytes: elements · bytes per value of the dtype (src/params/dtype.ts).
  */
-import { checkInteger, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
+import { checkInteger, checkObject, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 import { bytesOf, DTYPES, type Dtype } from '../params/dtype.js';
 import { resolveAttentionConfig, type AttentionConfig } from './config.js';
 
@@ -56,6 +56,7 @@ export interface KVCacheSize {
 
 /** Elements and bytes per token per layer, per token (all layers) and for the whole sequence. */
 export function kvCacheSize(shape: KVCacheShape, options: { layers: number; sequenceLength: number; dtype: Dtype }): KVCacheSize {
+  checkObject('options', options, 'an object { layers, sequenceLength, dtype }');
   const layers = checkInteger('options.layers', options.layers, 0);
   const sequenceLength = checkInteger('options.sequenceLength', options.sequenceLength, 0);
   const dtype = checkOneOf('options.dtype', options.dtype, DTYPES);

@@ -6,6 +6,7 @@
  * `kvCacheSize` (kv-cache-size.ts).
  */
 import { findPreset } from '../params/presets.js';
+import { checkOptions } from '../tensor/errors.js';
 import type { Dtype } from '../params/dtype.js';
 import { kvCacheSize, type KVCacheShape } from './kv-cache-size.js';
 
@@ -24,6 +25,7 @@ export interface KVCacheComparisonRow {
 
 /** The comparison for DeepSeek-V2 and DeepSeek-V3 at `sequenceLength` tokens in `dtype`. */
 export function deepSeekKVCacheComparison(options: { sequenceLength?: number; dtype?: Dtype } = {}): KVCacheComparisonRow[] {
+  checkOptions('options', options);
   const sequenceLength = options.sequenceLength ?? 128 * 1024;
   const dtype = options.dtype ?? 'bf16';
   const rows: KVCacheComparisonRow[] = [];
@@ -65,6 +67,7 @@ const binary = (bytes: number) => {
 
 /** The comparison as a Markdown table (the README's). */
 export function renderKVCacheComparison(options: { sequenceLength?: number; dtype?: Dtype } = {}): string {
+  checkOptions('options', options);
   const sequenceLength = options.sequenceLength ?? 128 * 1024;
   const dtype = options.dtype ?? 'bf16';
   const lines = [

@@ -35,10 +35,20 @@
  * differ from ours by that much at long positions, more than float32 rounding of the products.
  */
 import type { RopeRotation } from '../backends/kernels.js';
-import type { ResolvedMLAConfig, ResolvedRopeConfig, ResolvedStandardAttentionConfig } from './config.js';
+import { checkFiniteNumber, checkInteger, checkObject, MoEOracleError } from '../tensor/errors.js';
+import { MAX_TENSOR_ELEMENTS } from '../tensor/tensor.js';
+import { resolveAttentionConfig, resolveRope, type ResolvedMLAConfig, type ResolvedRopeConfig, type ResolvedStandardAttentionConfig } from './config.js';
+
+/** The `rope` argument checked field by field (a resolved config resolves to an equal one). */
+function checkedRope(rope: ResolvedRopeConfig): ResolvedRopeConfig {
+  checkObject('rope', rope, 'rope settings { theta, layout, scaling }');
+  return resolveRope(rope, 'half', 'rope');
+}
 
 /** m(s, k) = 0.1 · k · ln s + 1 (1 when s ≤ 1): Hugging Face `yarn_get_mscale`. */
 export function yarnMscale(factor: number, k = 1): number {
+  checkFiniteNumber('factor', factor);
+  checkFiniteNumber('k', k);
   return factor <= 1 ? 1 : 0.1 * k * Math.log(factor) + 1;
 }
 
@@ -52,6 +62,8 @@ function roundHalfToEven(value: number): number {
 
 /** θ_i for i < width/2, float64. */
 export function inverseFrequencies(rope: ResolvedRopeConfig, width: number): Float64Array {
+  rope = checkedRope(rope);
+  if (checkInteger('width', width, 0, MAX_TENSOR_ELEMENTS) % 2 !== 0) throw new MoEOracleError('width', 'an even number (RoPE rotates pairs of features)', String(width));
   const half = width / 2;
   const theta = new Float64Array(half);
   for (let i = 0; i < half; i++) theta[i] = 1 / Math.pow(rope.theta, (2 * i) / width);
@@ -80,7 +92,7 @@ export function inverseFrequencies(rope: ResolvedRopeConfig, width: number): Flo
 
 /** The factor on cos and sin: 1 without YaRN. */
 export function ropeAttentionFactor(rope: ResolvedRopeConfig): number {
-  const s = rope.scaling;
+  const s = checkedRope(rope).scaling;
   if (s === null || s.variant === 'deepseek') return 1;
   if (s.attentionFactor !== null) return s.attentionFactor;
   if (s.mscale !== 0 && s.mscaleAllDim !== 0) return yarnMscale(s.factor, s.mscale) / yarnMscale(s.factor, s.mscaleAllDim);
@@ -89,6 +101,7 @@ export function ropeAttentionFactor(rope: ResolvedRopeConfig): number {
 
 /** The scale applied to q·k before the softmax. */
 export function softmaxScale(config: ResolvedMLAConfig | ResolvedStandardAttentionConfig): number {
+  config = resolveAttentionConfig(config);
   if (config.kind !== 'mla') return 1 / Math.sqrt(config.headDim);
   const scale = 1 / Math.sqrt(config.qkNopeHeadDim + config.qkRopeHeadDim);
   const s = config.rope.scaling;

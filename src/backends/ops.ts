@@ -10,14 +10,14 @@
  *
  * Numerics are the cpu kernels' (src/backends/cpu/*.ts): float64 inside, one rounding to float32.
  */
-import { checkFiniteNumber, checkOneOf } from '../tensor/errors.js';
+import { checkFiniteNumber, checkOneOf, checkOptions } from '../tensor/errors.js';
 import { ACTIVATIONS, type Activation } from '../tensor/activations.js';
 import { checkFinite, checkProducedFinite, checkShape, checkTensor, type Tensor } from '../tensor/tensor.js';
 import { synchronousBackendOf, type BackendOption } from './registry.js';
 
 /** y = x·Wᵀ + b. Shapes: x [T, in], weight [out, in], bias [out] → [T, out]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor, options: BackendOption & { names?: { x?: string; weight?: string; bias?: string } } = {}): Tensor {
-  const names = options.names ?? {};
+  const names = checkOptions('options.names', checkOptions('options', options).names);
   const xName = names.x ?? 'x';
   const weightName = names.weight ?? 'weight';
   const biasName = names.bias ?? 'bias';
@@ -40,7 +40,7 @@ function checkLogits(argument: string, z: Tensor): void {
 
 /** Row-wise softmax. z [R, C] → [R, C]. A row that is all −Infinity is an error. */
 export function softmax(z: Tensor, options: BackendOption & { argument?: string } = {}): Tensor {
-  const argument = options.argument ?? 'logits';
+  const argument = checkOptions('options', options).argument ?? 'logits';
   checkLogits(argument, z);
   const kernels = synchronousBackendOf(options, 'the async components');
   return kernels.readSync(kernels.softmax(kernels.upload(z)));
@@ -48,7 +48,7 @@ export function softmax(z: Tensor, options: BackendOption & { argument?: string 
 
 /** Row-wise log-sum-exp. z [R, C] → [R]. */
 export function logSumExp(z: Tensor, options: BackendOption & { argument?: string } = {}): Tensor {
-  const argument = options.argument ?? 'logits';
+  const argument = checkOptions('options', options).argument ?? 'logits';
   checkLogits(argument, z);
   const kernels = synchronousBackendOf(options, 'the async components');
   return kernels.readSync(kernels.logSumExp(kernels.upload(z)));

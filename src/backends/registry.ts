@@ -9,7 +9,7 @@
  * name; the default changes speed, never a bit (spec/backends/fast-linear-kernels-equal-the-naive-loop-bit-for-bit.spec.ts
  * and every property spec, which runs on each backend below).
  */
-import { MoEOracleError, describe } from '../tensor/errors.js';
+import { MoEOracleError, checkOptions, describe } from '../tensor/errors.js';
 import { cpuBackend } from './cpu/index.js';
 import type { Kernels } from './kernels.js';
 import { createWasmSimdBackend, wasmSimdModule } from './wasm-simd/index.js';
@@ -53,13 +53,18 @@ const KERNEL_NAMES = [
   'gatherRows', 'scatterRows', 'combine', 'batchedMatmul', 'maskedSoftmax', 'splitHeads', 'mergeHeads', 'concatLastAxis', 'rope',
 ] as const;
 
+/** Throws unless `backend` is a Kernels object (every kernel a function); returns it. */
+export function checkKernels(argument: string, backend: unknown): Kernels {
+  const missing = typeof backend === 'object' && backend !== null ? KERNEL_NAMES.filter((k) => typeof (backend as Record<string, unknown>)[k] !== 'function') : KERNEL_NAMES;
+  if (missing.length > 0) throw new MoEOracleError(argument, `a Kernels object (src/backends/kernels.ts) with ${missing.join(', ')}`, describe(backend));
+  return backend as Kernels;
+}
+
 /** The backend of a component call: `options.backend` checked, or `defaultBackend()`. */
 export function backendOf(options: BackendOption | undefined): Kernels {
-  const backend = options?.backend;
+  const backend = checkOptions('options', options).backend;
   if (backend === undefined) return defaultBackend();
-  const missing = typeof backend === 'object' && backend !== null ? KERNEL_NAMES.filter((k) => typeof (backend as unknown as Record<string, unknown>)[k] !== 'function') : KERNEL_NAMES;
-  if (missing.length > 0) throw new MoEOracleError('options.backend', `a Kernels object (src/backends/kernels.ts) with ${missing.join(', ')}`, describe(backend));
-  return backend;
+  return checkKernels('options.backend', backend);
 }
 
 /** The backend of a synchronous entry point: refuses an asynchronous one with a pointer to the async twin. */

@@ -11,7 +11,7 @@
  */
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { synchronousBackendOf, type BackendOption } from '../backends/registry.js';
-import { checkOneOf } from '../tensor/errors.js';
+import { checkObject, checkOneOf } from '../tensor/errors.js';
 import { checkFinite, checkProducedFinite, checkShape, type Tensor } from '../tensor/tensor.js';
 import { FFN_ACTIVATIONS, type FFNActivation } from './kind.js';
 
@@ -25,6 +25,7 @@ export interface FFNParams {
 
 /** Checks an FFN expert's matrices; returns I. */
 export function checkFFNParams(params: FFNParams, hidden: number): number {
+  checkObject('params', params, 'an object { wi, wo } of tensors');
   checkShape('wi.weight', params.wi, ['I', hidden]);
   const intermediate = params.wi.shape[0];
   checkShape('wo.weight', params.wo, [hidden, intermediate]);

@@ -11,8 +11,8 @@
  *
  *   W1, W3 [I, H], W2 [H, I]  →  m × (W1 [I/m, H], W3 [I/m, H], W2 [H, I/m])
  */
-import { MoEOracleError, checkInteger } from '../tensor/errors.js';
-import { contiguous, tensor, type Tensor } from '../tensor/tensor.js';
+import { MoEOracleError, checkInteger, checkObject } from '../tensor/errors.js';
+import { checkShape, contiguous, tensor, type Tensor } from '../tensor/tensor.js';
 import { checkSwiGLUParams, type SwiGLUParams } from './swiglu.js';
 
 function rowsSlice(matrix: Tensor, begin: number, end: number): Tensor {
@@ -30,6 +30,8 @@ function columnsSlice(matrix: Tensor, begin: number, end: number): Tensor {
 
 /** Splits a SwiGLU FFN into `segments` fine-grained experts. I must be divisible by `segments`. */
 export function splitIntoFineGrainedExperts(params: SwiGLUParams, segments: number): SwiGLUParams[] {
+  checkObject('params', params, 'an object { w1, w2, w3 } of tensors');
+  checkShape('w2.weight', params.w2, ['H', 'I']);
   const hidden = params.w2.shape[0];
   const intermediate = checkSwiGLUParams(params, hidden);
   checkInteger('segments', segments, 1, intermediate);

@@ -20,6 +20,7 @@
  */
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { synchronousBackendOf, type BackendOption } from '../backends/registry.js';
+import { checkObject } from '../tensor/errors.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, tensor, type Tensor } from '../tensor/tensor.js';
 
 /** gpt-oss's constants (`alpha`, `limit` of GptOssExperts; `swiglu_limit` in its config). */
@@ -86,6 +87,7 @@ export function gptOssExpertOnDevice(kernels: Kernels, x: DeviceTensor, w: { gat
 
 /** Checks one gpt-oss expert's matrices; returns I. */
 export function checkGptOssExpertParams(params: GptOssExpertParams, hidden: number): number {
+  checkObject('params', params, 'an object { gate, up, down, gateBias, upBias, downBias } of tensors');
   checkShape('gate.weight', params.gate, ['I', hidden]);
   const I = params.gate.shape[0];
   checkShape('up.weight', params.up, [I, hidden]);
@@ -93,7 +95,7 @@ export function checkGptOssExpertParams(params: GptOssExpertParams, hidden: numb
   checkShape('gate.bias', params.gateBias, [I]);
   checkShape('up.bias', params.upBias, [I]);
   checkShape('down.bias', params.downBias, [hidden]);
-  for (const [name, t] of Object.entries(params)) checkFinite(name, t);
+  for (const name of ['gate', 'up', 'down', 'gateBias', 'upBias', 'downBias'] as const) checkFinite(name, params[name]);
   return I;
 }
 

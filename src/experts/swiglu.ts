@@ -15,7 +15,8 @@
  */
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { synchronousBackendOf, type BackendOption } from '../backends/registry.js';
-import { checkFinite, checkProducedFinite, checkShape, type Tensor } from '../tensor/tensor.js';
+import { checkObject } from '../tensor/errors.js';
+import { checkFinite, checkProducedFinite, checkShape, checkTensor, type Tensor } from '../tensor/tensor.js';
 
 /** The three matrices of a SwiGLU expert, Mixtral names. */
 export interface SwiGLUParams {
@@ -36,11 +37,14 @@ export interface GateUpDownParams {
 
 /** gate_proj/up_proj/down_proj → w1/w3/w2. */
 export function fromGateUpDown(params: GateUpDownParams): SwiGLUParams {
+  checkObject('params', params, 'an object { gate_proj, up_proj, down_proj } of tensors');
+  for (const name of ['gate_proj', 'up_proj', 'down_proj'] as const) checkTensor(`params.${name}`, params[name]);
   return { w1: params.gate_proj, w3: params.up_proj, w2: params.down_proj };
 }
 
 /** Checks the shapes and values of a SwiGLU expert's matrices; returns I. */
 export function checkSwiGLUParams(params: SwiGLUParams, hidden: number): number {
+  checkObject('params', params, 'an object { w1, w2, w3 } of tensors');
   checkShape('w1.weight', params.w1, ['I', hidden]);
   const intermediate = params.w1.shape[0];
   checkShape('w3.weight', params.w3, [intermediate, hidden]);

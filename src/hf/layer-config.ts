@@ -19,7 +19,7 @@
  * Floats are written as floats (`"routed_scaling_factor": 1.0`): transformers 5 rejects the integer 1
  * for a float field; `stringifyHfConfig` writes them so.
  */
-import { MoEOracleError, describe } from '../tensor/errors.js';
+import { checkBoolean, checkObject, checkOptions, MoEOracleError, describe } from '../tensor/errors.js';
 import { EXPERT_KINDS, type ExpertKind } from '../experts/kind.js';
 import { resolveMoEConfig, type MoEConfig, type ResolvedMoEConfig } from '../moe/config.js';
 import type { RouterConfig } from '../router/router.js';
@@ -128,8 +128,11 @@ function layerConfigOf(block: HfMoeBlock, routerOnly: boolean, options: HfLayerO
  *   a setting the layer cannot run yet (group-limited routing, expert capacity, router jitter, gpt-oss experts)
  */
 export function moeConfigFromHuggingFace(json: unknown, options: HfLayerOptions = {}): MoEConfig {
+  checkOptions('options', options);
   const where = options.where ?? 'config';
-  const routerOnly = options.routerOnly ?? false;
+  if (typeof where !== 'string') throw new MoEOracleError('options.where', 'a name for the config in messages (a file path)', describe(where));
+  const routerOnly = checkBoolean('options.routerOnly', options.routerOnly, false);
+  if (options.training !== undefined) checkObject('options.training', options.training, 'an object { seed } (training mode)');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MoEOracleError(where, 'a JSON object', describe(json));
   const object = json as HfJson;
   if (object.moe_oracle !== undefined) {
@@ -253,6 +256,7 @@ function familyKeys(c: ResolvedMoEConfig, family: HfLayerFamily): HfJson {
  * @throws MoEOracleError when `family`'s keys, read back, describe another layer than `config`
  */
 export function moeConfigToHuggingFace(config: MoEConfig, family?: HfLayerFamily | null, options: HfLayerOptions = {}): HfJson {
+  checkOptions('options', options);
   const resolved = resolveMoEConfig(config);
   if (family === undefined || family === null) return { moe_oracle: { ...config } };
   const keys = familyKeys(resolved, family);

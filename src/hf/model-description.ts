@@ -7,7 +7,9 @@
  * layers"), each group holding identical layers, plus the embeddings, final norms and optional
  * multi-token-prediction (MTP) modules. The structure follows the Hugging Face `transformers`
  * modelling files of each family (modeling_mixtral.py, modeling_deepseek_v3.py, ...).
+ * `checkModelDescription` (end of file) is the boundary check of the calculators that take one.
  */
+import { checkBoolean, checkInteger, checkObject, checkOneOf, MoEOracleError, describe } from '../tensor/errors.js';
 
 /** A normalisation layer over a vector of width `size`: RMSNorm has a weight; LayerNorm may add a bias. */
 export interface NormSpec {
@@ -139,4 +141,89 @@ export interface ModelDescription {
   /** Elements of T5-style relative position bias tables (buckets × heads per stack). */
   positionBiasParams: number;
   mtp: MtpSpec | null;
+}
+
+function checkBooleanField(argument: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw new MoEOracleError(argument, 'true or false', describe(value));
+}
+
+function checkFeedForwardSpec(where: string, ffn: FeedForwardSpec): void {
+  checkObject(where, ffn, 'a feed-forward spec { intermediateSize, gated, bias }');
+  checkInteger(`${where}.intermediateSize`, ffn.intermediateSize, 1);
+  checkBooleanField(`${where}.gated`, ffn.gated);
+  checkBooleanField(`${where}.bias`, ffn.bias);
+}
+
+function checkAttentionSpec(where: string, attention: AttentionSpec): void {
+  checkObject(where, attention, "an attention spec (kind 'mha', 'gqa' or 'mla')");
+  checkOneOf(`${where}.kind`, attention.kind, ['mha', 'gqa', 'mla'] as const);
+  checkInteger(`${where}.numHeads`, attention.numHeads, 1);
+  if (attention.kind === 'mla') {
+    if (attention.qLoraRank !== null) checkInteger(`${where}.qLoraRank`, attention.qLoraRank, 1);
+    for (const key of ['kvLoraRank', 'qkNopeHeadDim', 'qkRopeHeadDim', 'vHeadDim'] as const) checkInteger(`${where}.${key}`, attention[key], 0);
+    checkBooleanField(`${where}.bias`, attention.bias);
+    return;
+  }
+  checkInteger(`${where}.numKeyValueHeads`, attention.numKeyValueHeads, 1);
+  for (const key of ['headDim', 'queryNormSize', 'keyNormSize'] as const) checkInteger(`${where}.${key}`, attention[key], 0);
+  checkBooleanField(`${where}.qkvBias`, attention.qkvBias);
+  checkBooleanField(`${where}.outputBias`, attention.outputBias);
+  checkBoolean(`${where}.sinks`, attention.sinks, false);
+}
+
+function checkLayerGroups(where: string, groups: LayerGroup[]): void {
+  if (!Array.isArray(groups)) throw new MoEOracleError(where, 'an array of layer groups', describe(groups));
+  groups.forEach((group, i) => {
+    const at = `${where}[${i}]`;
+    checkObject(at, group, 'a layer group { kind, stack, count, selfAttention, crossAttention, feedForward, normsPerLayer }');
+    if (typeof group.kind !== 'string') throw new MoEOracleError(`${at}.kind`, 'a label such as "moe"', describe(group.kind));
+    checkOneOf(`${at}.stack`, group.stack, ['encoder', 'decoder'] as const);
+    checkInteger(`${at}.count`, group.count, 0);
+    checkInteger(`${at}.normsPerLayer`, group.normsPerLayer, 0);
+    checkAttentionSpec(`${at}.selfAttention`, group.selfAttention);
+    if (group.crossAttention !== null) checkAttentionSpec(`${at}.crossAttention`, group.crossAttention);
+    const feedForward = group.feedForward;
+    checkObject(`${at}.feedForward`, feedForward, "{ kind: 'dense', ffn } or { kind: 'moe', moe }");
+    if (checkOneOf(`${at}.feedForward.kind`, feedForward.kind, ['dense', 'moe'] as const) === 'dense') {
+      checkFeedForwardSpec(`${at}.feedForward.ffn`, (feedForward as { ffn: FeedForwardSpec }).ffn);
+      return;
+    }
+    const moe = (feedForward as { moe: MoESpec }).moe;
+    checkObject(`${at}.feedForward.moe`, moe, 'a Mixture-of-Experts spec');
+    const experts = checkInteger(`${at}.feedForward.moe.numExperts`, moe.numExperts, 1);
+    checkInteger(`${at}.feedForward.moe.topK`, moe.topK, 1, experts);
+    checkFeedForwardSpec(`${at}.feedForward.moe.expert`, moe.expert);
+    checkBooleanField(`${at}.feedForward.moe.routerBias`, moe.routerBias);
+    checkBooleanField(`${at}.feedForward.moe.scoreCorrectionBias`, moe.scoreCorrectionBias);
+    if (moe.sharedExperts !== null) {
+      const shared = moe.sharedExperts;
+      checkObject(`${at}.feedForward.moe.sharedExperts`, shared, 'null or { count, expert, gate }');
+      checkInteger(`${at}.feedForward.moe.sharedExperts.count`, shared.count, 0);
+      checkFeedForwardSpec(`${at}.feedForward.moe.sharedExperts.expert`, shared.expert);
+      checkBooleanField(`${at}.feedForward.moe.sharedExperts.gate`, shared.gate);
+    }
+  });
+}
+
+/**
+ * Throws unless `model` is a whole ModelDescription (as `readHfModel` returns): every field the
+ * calculators read, with its type and range. O(number of layer groups).
+ */
+export function checkModelDescription(argument: string, model: ModelDescription): void {
+  checkObject(argument, model, 'a model description (readHfModel)');
+  if (typeof model.modelType !== 'string') throw new MoEOracleError(`${argument}.modelType`, 'a model_type string', describe(model.modelType));
+  checkInteger(`${argument}.hiddenSize`, model.hiddenSize, 1);
+  checkInteger(`${argument}.vocabSize`, model.vocabSize, 0);
+  checkBooleanField(`${argument}.tieWordEmbeddings`, model.tieWordEmbeddings);
+  checkObject(`${argument}.norm`, model.norm, "a norm spec { kind: 'rmsnorm' | 'layernorm', bias }");
+  checkOneOf(`${argument}.norm.kind`, model.norm.kind, ['rmsnorm', 'layernorm'] as const);
+  checkBooleanField(`${argument}.norm.bias`, model.norm.bias);
+  checkLayerGroups(`${argument}.layerGroups`, model.layerGroups);
+  checkInteger(`${argument}.finalNorms`, model.finalNorms, 0);
+  checkInteger(`${argument}.positionBiasParams`, model.positionBiasParams, 0);
+  if (model.mtp !== null) {
+    checkObject(`${argument}.mtp`, model.mtp, 'null or { modules, layerGroups }');
+    checkInteger(`${argument}.mtp.modules`, model.mtp.modules, 0);
+    checkLayerGroups(`${argument}.mtp.layerGroups`, model.mtp.layerGroups);
+  }
 }

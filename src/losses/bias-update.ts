@@ -12,8 +12,8 @@
  *
  * Shapes: bias [N] float32, tokensPerExpert [N] int32 or float32 counts.
  */
-import { checkFiniteNumber, MoEOracleError } from '../tensor/errors.js';
-import { checkFinite, checkShape, contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
+import { checkFiniteNumber, checkInteger, MoEOracleError } from '../tensor/errors.js';
+import { MAX_TENSOR_ELEMENTS, checkFinite, checkShape, contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 
 /**
  * The updated expert bias b + γ·sign(mean(c) − c).
@@ -42,6 +42,7 @@ export function updateExpertBias(bias: Tensor, tokensPerExpert: Tensor | IntTens
 /** Tokens per expert [N] int32 of a routing [T, k] (each chosen expert counted once per token). */
 export function tokensPerExpertOf(topkIndices: IntTensor, numExperts: number): IntTensor {
   checkShape('topkIndices', topkIndices, ['T', 'k'], { kind: 'int32' });
+  checkInteger('numExperts', numExperts, 1, MAX_TENSOR_ELEMENTS);
   const counts = new Int32Array(numExperts);
   const data = contiguous(topkIndices).data;
   for (let i = 0; i < data.length; i++) {

@@ -14,7 +14,7 @@
  * Shapes: logits [T, N] float32, tokenMask [T] int32 of 0/1. Numerics: float64 (logSumExpValues and
  * softmaxValues, max-subtracted), tokens summed in index order; the gradient is rounded to float32 once.
  */
-import { checkFiniteNumber, MoEOracleError } from '../tensor/errors.js';
+import { checkFiniteNumber, checkOptions, MoEOracleError } from '../tensor/errors.js';
 import { logSumExpValues, softmaxValues } from '../tensor/softmax.js';
 import { checkShape, contiguous, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { readLogits, toTensor, type LossResult } from './scores.js';
@@ -43,6 +43,7 @@ export function tokenMaskWeights(mask: IntTensor | undefined, tokens: number, ar
  */
 export function routerZLoss(logits: Tensor, options: ZLossOptions = {}): LossResult {
   const { data, tokens, experts } = readLogits(logits);
+  checkOptions('options', options);
   const alpha = checkFiniteNumber('coefficient', options.coefficient ?? 1);
   const weights = tokenMaskWeights(options.tokenMask, tokens);
   let valid = 0;

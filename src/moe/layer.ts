@@ -30,7 +30,7 @@
  */
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
 import { backendOf, synchronousBackendOf } from '../backends/registry.js';
-import { MoEOracleError } from '../tensor/errors.js';
+import { checkOptions, MoEOracleError } from '../tensor/errors.js';
 import { checkWeightFiniteOnce } from '../tensor/validated.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, intTensor, reshape, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import { readRouterScores, readRouterScoresSync, routerScoresOnDevice, selectExperts, type ResolvedRouterConfig, type RouteOptions, type RouterOutput, type RouterParams } from '../router/router.js';
@@ -161,6 +161,7 @@ function softMoEParamsOf(params: StateDict, config: ResolvedMoEConfig): SoftMoER
 
 /** Validates a layer call once; the stages below run unchecked. */
 function checkLayerCall(x: Tensor, params: StateDict, config: MoEConfig, options: MoEForwardOptions): CheckedLayer {
+  checkOptions('options', options);
   const resolved = resolveMoEConfig(config);
   const names = moeParameterNames(resolved);
   const { hiddenSize: H, numExperts: N } = resolved;

@@ -24,7 +24,8 @@
  * Hugging Face transformers v5 fuses the experts of several models into 3-D tensors when loading
  * (e.g. `experts.gate_up_proj`); the names here are those of the published checkpoint files.
  */
-import type { ResolvedMoEConfig } from './config.js';
+import { checkObject, checkOneOf } from '../tensor/errors.js';
+import { NAMING_SCHEMES, type ResolvedMoEConfig } from './config.js';
 
 /** Names of one SwiGLU or FFN block's matrices. */
 export interface ExpertNames {
@@ -73,6 +74,8 @@ function swiGLUNames(prefix: string, style: 'w123' | 'proj'): ExpertNames {
 
 /** The names a config's parameters go by. */
 export function moeParameterNames(config: Pick<ResolvedMoEConfig, 'naming'>): MoEParameterNames {
+  checkObject('config', config, 'a layer config (resolveMoEConfig) with a naming scheme');
+  checkOneOf('config.naming', config.naming, NAMING_SCHEMES);
   const names = namesOfScheme(config);
   return { ...names, routerNoiseWeight: names.routerWeight.replace(/weight$/, 'w_noise') };
 }

@@ -15,7 +15,7 @@
  */
 import { MoEOracleError, describe } from '../tensor/errors.js';
 import { randomUniform } from '../tensor/prng.js';
-import { formatShape, tensor, type Tensor } from '../tensor/tensor.js';
+import { checkTensor, formatShape, tensor, type Tensor } from '../tensor/tensor.js';
 import { resolveMoEConfig, type MoEConfig } from './config.js';
 import { moeParameterNames, type ExpertNames } from './names.js';
 import { SOFT_MOE_PARAMETER_NAMES } from '../router/soft-moe.js';
@@ -99,8 +99,10 @@ export function requireParam(params: StateDict, name: string, shape: readonly nu
     const sample = known.slice(0, 4).join(', ') + (known.length > 4 ? ', …' : '');
     throw new MoEOracleError(`params["${name}"]`, `a tensor of shape ${formatShape(shape)}${hint}`, `no such parameter (have: ${sample || 'none'})`);
   }
-  if (!(value.data instanceof Float32Array) || value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
-    throw new MoEOracleError(`params["${name}"]`, `a float32 tensor of shape ${formatShape(shape)}`, value.shape ? formatShape(value.shape) : describe(value));
+  if (typeof value !== 'object' || value === null || !(value.data instanceof Float32Array)) throw new MoEOracleError(`params["${name}"]`, `a float32 tensor of shape ${formatShape(shape)}`, describe(value));
+  checkTensor(`params["${name}"]`, value);
+  if (value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
+    throw new MoEOracleError(`params["${name}"]`, `a float32 tensor of shape ${formatShape(shape)}`, formatShape(value.shape));
   }
   return value;
 }

@@ -22,9 +22,9 @@
  *   MLA:       layers · (kvLoraRank + qkRopeHeadDim) · bytes    (the latent and the shared RoPE key;
  *                                                                DeepSeek-V2 paper, section 2.1.2)
  */
-import { checkInteger } from '../tensor/errors.js';
+import { checkFiniteNumber, checkInteger, checkObject } from '../tensor/errors.js';
 import { kvCacheElementsPerTokenPerLayer } from '../attention/kv-cache-size.js';
-import type { AttentionSpec, ModelDescription } from '../hf/model-description.js';
+import { checkModelDescription, type AttentionSpec, type ModelDescription } from '../hf/model-description.js';
 import type { ParameterCounts } from './count.js';
 import { bytesPerDtype, type Dtype } from './dtype.js';
 
@@ -81,6 +81,10 @@ export interface ModelCosts {
 
 /** FLOPs, weight memory and KV cache of `model` with the given counts. */
 export function modelCosts(model: ModelDescription, counts: ParameterCounts, contextLength: number): ModelCosts {
+  checkModelDescription('model', model);
+  checkObject('counts', counts, 'the parameter counts of the model (countParameters)');
+  checkFiniteNumber('counts.total', counts.total, 0);
+  checkFiniteNumber('counts.activeMatmulParams', counts.activeMatmulParams, 0);
   const kvElements = kvCacheElementsPerToken(model);
   return {
     flopsPerToken: forwardFlopsPerToken(model, counts, contextLength),

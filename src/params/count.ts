@@ -25,7 +25,8 @@
  *
  * Shapes follow the Hugging Face `transformers` modelling files of each family.
  */
-import { checkOneOf, MoEOracleError } from '../tensor/errors.js';
+import { checkOneOf, checkOptions, MoEOracleError } from '../tensor/errors.js';
+import { checkModelDescription } from '../hf/model-description.js';
 import type {
   AttentionSpec,
   FeedForwardSpec,
@@ -147,6 +148,7 @@ export function elementCount(shape: readonly number[]): number {
 
 /** Fills in the defaults of `options` and checks its values. */
 export function resolveCountOptions(model: ModelDescription, options: CountOptions = {}): ResolvedCountOptions {
+  checkOptions('options', options);
   const tiedEmbeddings = options.tiedEmbeddings ?? model.tieWordEmbeddings;
   if (typeof tiedEmbeddings !== 'boolean') {
     throw new MoEOracleError('options.tiedEmbeddings', 'true or false', String(tiedEmbeddings));
@@ -438,6 +440,7 @@ export function modelSections(model: ModelDescription, options: ResolvedCountOpt
  * @example countParameters(readHfModel(mixtralConfig)).total // 46_702_792_704
  */
 export function countParameters(model: ModelDescription, options: CountOptions = {}): ParameterCounts {
+  checkModelDescription('model', model);
   const resolved = resolveCountOptions(model, options);
   const byComponent = zeroCounts();
   const byLayerKind: LayerKindCounts[] = [];

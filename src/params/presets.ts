@@ -15,7 +15,7 @@
  * Sources: each preset's `source` (its config.json) and each figure's `source` (paper, model card,
  * release post).
  */
-import { MoEOracleError } from '../tensor/errors.js';
+import { MoEOracleError, describe } from '../tensor/errors.js';
 import type { CountOptions } from './count.js';
 import type { HfJson } from '../hf/fields.js';
 
@@ -549,5 +549,6 @@ export const PRESETS: readonly Preset[] = [
 
 /** The preset called `name`, or undefined. */
 export function findPreset(name: string): Preset | undefined {
+  if (typeof name !== 'string') throw new MoEOracleError('name', 'a preset name such as "mixtral-8x7b"', describe(name));
   return PRESETS.find((preset) => preset.name === name.toLowerCase());
 }

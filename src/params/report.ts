@@ -6,11 +6,12 @@
  */
 import type { ModelDescription } from '../hf/model-description.js';
 import { comparePublished, optionFlags } from './compare.js';
-import { PARAMETER_COMPONENTS, countParameters, type ParameterComponent, type CountOptions, type Counts, type ResolvedCountOptions } from './count.js';
+import { ACTIVE_EMBEDDINGS_CHOICES, MTP_CHOICES, PARAMETER_COMPONENTS, countParameters, type ParameterComponent, type CountOptions, type Counts, type ResolvedCountOptions } from './count.js';
 import { DTYPES, modelCosts, type Dtype } from './cost.js';
 import { formatBytes, formatCount, formatFlops, formatPercent, renderTextTable } from './format.js';
 import { readHfModel } from '../hf/model.js';
-import type { Preset } from './presets.js';
+import { PRESETS, type Preset } from './presets.js';
+import { checkBoolean, checkFiniteNumber, checkObject, checkOneOf, checkOptions, describe, MoEOracleError } from '../tensor/errors.js';
 
 /** Readable names of the components. */
 export const COMPONENT_LABELS: Record<ParameterComponent, string> = {
@@ -77,6 +78,9 @@ export interface ReportSubject {
 
 /** Computes the report of `subject` under `options` at `contextLength` tokens of context. */
 export function buildReport(subject: ReportSubject, options: CountOptions, contextLength: number): ParamsReport {
+  checkObject('subject', subject, 'a report subject { name, config, preset? }');
+  if (typeof subject.name !== 'string') throw new MoEOracleError('subject.name', 'a name (a preset or a config path)', describe(subject.name));
+  if (subject.preset !== undefined && !PRESETS.includes(subject.preset)) throw new MoEOracleError('subject.preset', 'a preset of PRESETS (findPreset)', describe(subject.preset));
   const model: ModelDescription = readHfModel(subject.config, subject.preset?.name ?? subject.name);
   const counts = countParameters(model, options);
   const costs = modelCosts(model, counts, contextLength);
@@ -170,8 +174,51 @@ function renderBreakdown(report: ParamsReport): string {
   return text;
 }
 
+function checkNumbers(where: string, value: unknown, keys: readonly string[]): void {
+  checkObject(where, value);
+  for (const key of keys) checkFiniteNumber(`${where}.${key}`, (value as Record<string, unknown>)[key]);
+}
+
+function checkStrings(where: string, value: unknown, keys: readonly string[], nullable: readonly string[] = []): void {
+  checkObject(where, value);
+  for (const key of keys) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field !== 'string' && !(field === null && nullable.includes(key))) throw new MoEOracleError(`${where}.${key}`, 'a string', describe(field));
+  }
+}
+
+/** Every field `renderReport` reads, with its type: a report of `buildReport`, or one read back from its JSON. */
+function checkReport(report: ParamsReport): void {
+  checkStrings('report', report, ['name', 'modelType', 'preset', 'source', 'notes'], ['preset', 'source', 'notes']);
+  checkNumbers('report', report, ['total', 'active']);
+  checkObject('report.options', report.options);
+  if (typeof report.options.tiedEmbeddings !== 'boolean') throw new MoEOracleError('report.options.tiedEmbeddings', 'true or false', describe(report.options.tiedEmbeddings));
+  checkOneOf('report.options.activeEmbeddings', report.options.activeEmbeddings, ACTIVE_EMBEDDINGS_CHOICES);
+  checkOneOf('report.options.mtp', report.options.mtp, MTP_CHOICES);
+  for (const component of PARAMETER_COMPONENTS) checkNumbers(`report.breakdown.${component}`, report.breakdown?.[component], ['total', 'active']);
+  if (!Array.isArray(report.layers)) throw new MoEOracleError('report.layers', 'an array of layer kinds', describe(report.layers));
+  report.layers.forEach((layer, i) => {
+    checkStrings(`report.layers[${i}]`, layer, ['kind', 'attention']);
+    checkNumbers(`report.layers[${i}]`, layer, ['layers', 'total', 'active']);
+    checkNumbers(`report.layers[${i}].perLayer`, layer.perLayer, ['total', 'active']);
+    for (const component of PARAMETER_COMPONENTS) checkNumbers(`report.layers[${i}].breakdown.${component}`, layer.breakdown?.[component], ['total', 'active']);
+  });
+  checkNumbers('report.flops', report.flops, ['contextLength', 'matmulPerToken', 'attentionPerToken', 'totalPerToken']);
+  checkObject('report.memory', report.memory);
+  checkNumbers('report.memory.weightBytes', report.memory.weightBytes, DTYPES);
+  checkNumbers('report.kvCache', report.kvCache, ['elementsPerToken']);
+  checkNumbers('report.kvCache.bytesPerToken', report.kvCache.bytesPerToken, DTYPES);
+  if (!Array.isArray(report.published)) throw new MoEOracleError('report.published', 'an array of published figures', describe(report.published));
+  report.published.forEach((figure, i) => {
+    checkStrings(`report.published[${i}]`, figure, ['quantity', 'published', 'flags', 'what']);
+    checkNumbers(`report.published[${i}]`, figure, ['computed', 'difference']);
+  });
+}
+
 /** The report as readable text: the default output of `moe-oracle params`. */
 export function renderReport(report: ParamsReport, options: { breakdown?: boolean } = {}): string {
+  checkReport(report);
+  const breakdown = checkBoolean('options.breakdown', checkOptions('options', options).breakdown, false);
   const heading = report.preset
     ? `${report.name} (preset ${report.preset}, model_type ${report.modelType})`
     : `${report.name} (model_type ${report.modelType})`;
@@ -196,7 +243,7 @@ export function renderReport(report: ParamsReport, options: { breakdown?: boolea
       ]),
       ['left', 'right', 'left', 'right', 'right', 'right', 'right'],
     );
-  if (options.breakdown) text += renderBreakdown(report);
+  if (breakdown) text += renderBreakdown(report);
   const flops = report.flops;
   text += `\nForward FLOPs per token at context ${flops.contextLength}: ${formatFlops(flops.totalPerToken)}`;
   text += ` (matmul ${formatFlops(flops.matmulPerToken)} + attention ${formatFlops(flops.attentionPerToken)})\n`;

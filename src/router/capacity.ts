@@ -48,7 +48,7 @@
  * positionInExpert [T, k] int32 (0-based place in the expert's queue in its group), combineWeights
  * [T, k], tokensPerExpertBeforeDrop [N], tokensPerExpert [N] (after), droppedCount, dropMargins [T, k].
  */
-import { checkInteger, describe, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
+import { checkFiniteNumber, checkInteger, checkObject, describe, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
 import { contiguous, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 
 export type CapacityFormula = 'megatron' | 'deepspeed' | 'tutel' | 'flaxformer' | 'fixed';
@@ -127,6 +127,7 @@ function checkCapacityFactor(argument: string, value: unknown): number {
 
 /** Python's round(): to the nearest integer, halves to the even neighbour (exact for doubles). */
 export function roundHalfEven(x: number): number {
+  checkFiniteNumber('x', x);
   const floor = Math.floor(x);
   const fraction = x - floor; // exact: x and floor(x) share the exponent range
   if (fraction < 0.5) return floor;
@@ -136,6 +137,13 @@ export function roundHalfEven(x: number): number {
 
 /** Capacity per expert for a group of `tokens` tokens, by the named formula (see the file comment). */
 export function expertCapacity(config: Pick<ResolvedCapacityConfig, 'formula' | 'factor' | 'expertCapacity' | 'minCapacity'>, tokens: number, numExperts: number, topK: number): number {
+  checkObject('config', config, 'a capacity config { formula, factor or expertCapacity, minCapacity }');
+  if (checkOneOf('config.formula', config.formula, CAPACITY_FORMULAS) === 'fixed') checkInteger('config.expertCapacity', config.expertCapacity, 0);
+  else checkCapacityFactor('config.factor', config.factor);
+  checkInteger('config.minCapacity', config.minCapacity, 0);
+  checkInteger('tokens', tokens, 0);
+  checkInteger('numExperts', numExperts, 1);
+  checkInteger('topK', topK, 1);
   const cf = config.factor ?? 0;
   let capacity: number;
   switch (config.formula) {
@@ -287,6 +295,10 @@ export function applyCapacity(topkIndices: IntTensor, topkWeights: Tensor, numEx
 
 /** One sentence per dropped slot: "token 7 lost expert 3 (choice 2): over capacity 4 at position 5 of group 0". */
 export function explainDrops(result: CapacityOutput): string[] {
+  checkObject('result', result, 'a CapacityOutput (RouterOutput.capacity)');
+  if (!Array.isArray(result.dropped) || !result.dropped.every((d) => typeof d === 'object' && d !== null)) {
+    throw new MoEOracleError('result.dropped', 'an array of dropped slots', describe(result.dropped));
+  }
   return result.dropped.map(
     (d) => `token ${d.token} lost expert ${d.expert} (choice ${d.slot + 1}): over capacity ${result.capacity} at position ${d.position} (0-based) of group ${d.group}`,
   );

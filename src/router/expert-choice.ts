@@ -112,6 +112,7 @@ function checkPositiveFactor(argument: string, value: unknown): number {
  * 1 ≤ c ≤ tokens. `where` names the config in messages.
  */
 export function expertChoiceCapacity(config: ResolvedExpertChoiceConfig, tokens: number, numExperts: number, where = 'router.expertChoice'): number {
+  config = resolveExpertChoiceConfig(config, where); // a resolved config resolves to an equal one: the boundary check
   checkInteger('tokens', tokens, 1);
   checkInteger('numExperts', numExperts, 1);
   const factor = config.factor ?? 0;

@@ -32,11 +32,11 @@
  * Shapes: x [T, H] → multipliers [T, H]; clean logits, noise logits [T, N] → noise [T, N],
  * noiseStddev [T, N], noisyLogits [T, N].
  */
-import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkPlainObject, MoEOracleError } from '../tensor/errors.js';
+import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkPlainObject, describe, MoEOracleError } from '../tensor/errors.js';
 import { randomNormal, randomUniform } from '../tensor/prng.js';
 import { sigmoidScalar } from '../tensor/activations.js';
 import { softmaxValues } from '../tensor/softmax.js';
-import { contiguous, tensor, type Tensor } from '../tensor/tensor.js';
+import { contiguous, sizeOf, tensor, type Tensor } from '../tensor/tensor.js';
 
 export type NoiseKind = 'jitter' | 'noisy-top-k';
 export const NOISE_KINDS: readonly NoiseKind[] = ['jitter', 'noisy-top-k'];
@@ -97,6 +97,10 @@ export function resolveNoiseConfig(config: NoiseConfig, where: string): Resolved
 
 /** The jitter multipliers u ~ U(1 − ε, 1 + ε) [T, H] of stream "router.jitter" (all 1 when ε = 0). */
 export function jitterMultipliers(shape: readonly [number, number], epsilon: number, seed: number): Tensor {
+  if (!Array.isArray(shape) || shape.length !== 2) throw new MoEOracleError('shape', 'a shape [T, H]', describe(shape));
+  sizeOf(shape);
+  if (!(checkFiniteNumber('epsilon', epsilon, 0) < 1)) throw new MoEOracleError('epsilon', 'a number in [0, 1)', String(epsilon));
+  checkInteger('seed', seed, 0, 0xffffffff);
   if (epsilon === 0) return tensor(new Float32Array(shape[0] * shape[1]).fill(1), [...shape]);
   return randomUniform(shape, { seed, name: 'router.jitter', low: 1 - epsilon, high: 1 + epsilon });
 }

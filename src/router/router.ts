@@ -27,7 +27,7 @@
  * top-c tokens from the same softmax scores; `route` runs it) and `softMoE` (soft-moe.ts: dense slot
  * mixing with its own parameters; `softMoERoute` runs its router). With either, `topK` is absent.
  */
-import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkPlainObject, describe, MoEOracleError } from '../tensor/errors.js';
+import { checkBoolean, checkFiniteNumber, checkInteger, checkOneOf, checkOptions, checkPlainObject, describe, MoEOracleError } from '../tensor/errors.js';
 import { softmaxValues } from '../tensor/softmax.js';
 import { checkFinite, checkProducedFinite, checkShape, contiguous, FLOAT32_MAX, intTensor, tensor, type IntTensor, type Tensor } from '../tensor/tensor.js';
 import type { DeviceTensor, Kernels } from '../backends/kernels.js';
@@ -468,20 +468,22 @@ function expertChoiceRouterOutput(logits: Tensor, scores: Tensor, choice: Expert
  * choice: `expertChoice`, the tokens each expert took, with empty [T, 0] token-choice tensors).
  */
 export function route(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): RouterOutput {
-  const resolved = checkRouterCall(x, params, config, options.routingOverride, options.keptOverride);
+  const checked = checkOptions('options', options);
+  const resolved = checkRouterCall(x, params, config, checked.routingOverride, checked.keptOverride);
   const kernels = synchronousBackendOf(options, 'routeAsync');
   const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
   const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
-  return selectExperts(readRouterScoresSync(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride, options.keptOverride);
+  return selectExperts(readRouterScoresSync(kernels, device, multipliers), resolved, params.scoreCorrectionBias, checked.routingOverride, checked.keptOverride);
 }
 
 /** `route` on any backend, synchronous or asynchronous (same result, bit for bit, on `cpu`). */
 export async function routeAsync(x: Tensor, params: RouterParams, config: RouterConfig, options: RouteOptions = {}): Promise<RouterOutput> {
-  const resolved = checkRouterCall(x, params, config, options.routingOverride, options.keptOverride);
+  const checked = checkOptions('options', options);
+  const resolved = checkRouterCall(x, params, config, checked.routingOverride, checked.keptOverride);
   const kernels = backendOf(options);
   const { routerInput, multipliers } = routerInputOf(x, resolved.noise);
   const device = routerScoresOnDevice(kernels, kernels.upload(routerInput), params, resolved);
-  return selectExperts(await readRouterScores(kernels, device, multipliers), resolved, params.scoreCorrectionBias, options.routingOverride, options.keptOverride);
+  return selectExperts(await readRouterScores(kernels, device, multipliers), resolved, params.scoreCorrectionBias, checked.routingOverride, checked.keptOverride);
 }
 
 /** scores [T, N] + bias [N], rounded to float32 (as DeepSeek-V3 adds its fp32 bias). */

@@ -11,6 +11,7 @@
  * Transcendentals: Math.exp, Math.tanh (V8: fdlibm ports, faithful to float64), erf/erfc from ./erf.ts.
  */
 import { erfc } from './erf.js';
+import { checkOneOf } from './errors.js';
 
 /** Scalar sigmoid in float64. */
 export function sigmoidScalar(x: number): number {
@@ -48,6 +49,7 @@ export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'silu', 'relu', 'g
 
 /** The scalar function of an activation name. */
 export function activationScalar(name: Activation): (x: number) => number {
+  checkOneOf('name', name, ACTIVATIONS);
   switch (name) {
     case 'sigmoid':
       return sigmoidScalar;

@@ -86,3 +86,20 @@ export function checkPlainObject(argument: string, value: unknown, knownKeys: re
     throw new MoEOracleError(`${argument}.${key}`, `one of the known keys ${knownKeys.join(', ')}`, 'an unknown key');
   }
 }
+
+/** Throws unless `value` is an object (not null, an array or a typed array); `expected` words the message. */
+export function checkObject(argument: string, value: unknown, expected = 'an object'): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw new MoEOracleError(argument, expected, describe(value));
+  }
+}
+
+/**
+ * The options argument of a public function: `undefined` means every option at its default (and
+ * returns `{}`); anything else must be an object. Use it before reading `options.x`.
+ */
+export function checkOptions<T extends object>(argument: string, value: T | undefined): T {
+  if (value === undefined) return {} as T;
+  checkObject(argument, value, 'an options object (or undefined for the defaults)');
+  return value;
+}

@@ -23,7 +23,7 @@
  * only in the rare case that the float64 value lies within one float64 ulp of a float32 rounding
  * boundary. Golden files store every generated tensor, so consumers never need to regenerate them.
  */
-import { checkInteger, checkFiniteNumber, MoEOracleError } from './errors.js';
+import { checkInteger, checkFiniteNumber, checkObject, describe, MoEOracleError } from './errors.js';
 import { tensor, sizeOf, type Tensor } from './tensor.js';
 import { fillUniformWasm } from '../backends/wasm-simd/philox-kernel.js';
 
@@ -104,6 +104,8 @@ function forEachBlock(key: readonly number[], count: number, visit: (index: numb
  * Returns four uint32 values. Matches Random123's `philox4x32_R(10, ctr, key)`.
  */
 export function philox4x32(counter: readonly number[], key: readonly number[]): Uint32Array {
+  checkUint32Words('counter', counter, 4);
+  checkUint32Words('key', key, 2);
   const out = new Uint32Array(4);
   philox4x32Into(counter[0], counter[1], counter[2], counter[3], key[0], key[1], out);
   return out;
@@ -137,8 +139,15 @@ function philox4x32Into(counter0: number, counter1: number, counter2: number, co
   out[3] = c3;
 }
 
+function checkUint32Words(argument: string, words: readonly number[], count: number): void {
+  if (!Array.isArray(words) || words.length !== count || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+    throw new MoEOracleError(argument, `an array of ${count} uint32 words`, describe(words));
+  }
+}
+
 /** FNV-1a, 32-bit, over the UTF-8 bytes of `text`. */
 export function fnv1a32(text: string): number {
+  if (typeof text !== 'string') throw new MoEOracleError('text', 'a string', describe(text));
   let hash = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(text)) {
     hash ^= byte;
@@ -162,12 +171,21 @@ function blockAt(key: readonly number[], index: number, out = new Uint32Array(4)
 
 /** Uniform float32 draw in [low, high) of element `index` of tensor `name`. */
 export function uniformAt(seed: number, name: string, index: number, low = 0, high = 1): number {
+  checkDraw(index, 'low', low, 'high', high);
   return uniformFromBlock(blockAt(tensorKey(seed, name), index), low, high);
 }
 
 /** Normal float32 draw of element `index` of tensor `name`. */
 export function normalAt(seed: number, name: string, index: number, mean = 0, std = 1): number {
+  checkDraw(index, 'mean', mean, 'std', std);
   return normalFromBlock(blockAt(tensorKey(seed, name), index), mean, std);
+}
+
+/** The element index and the two parameters of a single draw (`uniformAt`, `normalAt`). */
+function checkDraw(index: number, firstName: string, first: number, secondName: string, second: number): void {
+  checkInteger('index', index, 0);
+  checkFiniteNumber(firstName, first);
+  checkFiniteNumber(secondName, second);
 }
 
 function uniformFromBlock(block: Uint32Array, low: number, high: number): number {
@@ -192,11 +210,13 @@ export interface RandomTensorOptions {
 
 /** A tensor of uniform draws in [low, high) (PyTorch's `nn.Linear` init uses ±1/sqrt(fan_in)). */
 export function randomUniform(shape: readonly number[], options: RandomTensorOptions & { low?: number; high?: number }): Tensor {
+  const size = sizeOf(shape);
+  checkObject('options', options, 'an object with seed and name');
   const low = checkFiniteNumber('low', options.low ?? 0);
   const high = checkFiniteNumber('high', options.high ?? 1);
   if (!(high > low)) throw new MoEOracleError('high', `a number greater than low (${low})`, String(high));
   const key = tensorKey(options.seed, options.name);
-  const data = new Float32Array(sizeOf(shape));
+  const data = new Float32Array(size);
   // The WebAssembly loop (src/backends/wasm-simd/philox-kernel.ts) computes the same bits ~10× faster.
   if (!fillUniformWasm(data, key, low, high)) forEachBlock(key, data.length, (i, block) => (data[i] = uniformFromBlock(block, low, high)));
   return tensor(data, shape);
@@ -204,10 +224,12 @@ export function randomUniform(shape: readonly number[], options: RandomTensorOpt
 
 /** A tensor of normal draws N(mean, std²). */
 export function randomNormal(shape: readonly number[], options: RandomTensorOptions & { mean?: number; std?: number }): Tensor {
+  const size = sizeOf(shape);
+  checkObject('options', options, 'an object with seed and name');
   const mean = checkFiniteNumber('mean', options.mean ?? 0);
   const std = checkFiniteNumber('std', options.std ?? 1, 0);
   const key = tensorKey(options.seed, options.name);
-  const data = new Float32Array(sizeOf(shape));
+  const data = new Float32Array(size);
   forEachBlock(key, data.length, (i, block) => (data[i] = normalFromBlock(block, mean, std)));
   return tensor(data, shape);
 }

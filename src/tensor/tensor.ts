@@ -19,54 +19,80 @@ export type IntTensor = NdArray<Int32Array>;
 /** The largest finite float32, 2^128 − 2^104. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** "[2, 3]" */
+/**
+ * The most elements a tensor may have: 2^31 − 1, the typed-array length limit of older engines and
+ * of 32-bit ones (Node 20 on 64-bit allows more), so a shape that passes fits an Int32 index too.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** "[2, 3]"; anything that is not an array is described as a value (this runs inside error messages). */
 export function formatShape(shape: readonly (number | string | null)[]): string {
-  return `[${shape.map((d) => (d === null ? '*' : String(d))).join(', ')}]`;
+  if (!Array.isArray(shape)) return describe(shape);
+  return `[${shape.map((d) => (d === null ? '*' : typeof d === 'number' || typeof d === 'string' ? String(d) : describe(d))).join(', ')}]`;
 }
 
-function checkShapeArgument(argument: string, shape: readonly number[]): void {
+/**
+ * Throws unless `shape` is an array of non-negative integers whose element count is at most
+ * MAX_TENSOR_ELEMENTS; returns that count.
+ */
+function checkedSizeOf(argument: string, shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new MoEOracleError(argument, 'an array of non-negative integer dimensions', describe(shape));
+  let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new MoEOracleError(argument, 'non-negative integer dimensions', formatShape(shape));
+    n *= d;
   }
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new MoEOracleError(argument, `at most 2^31 − 1 = ${MAX_TENSOR_ELEMENTS} elements`, `${formatShape(shape)} (${n} elements)`);
+  }
+  return n;
 }
 
-/** Number of elements of a shape. */
+/** Number of elements of a shape (an array of non-negative integers, at most 2^31 − 1 elements). */
 export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
+  return checkedSizeOf('shape', shape);
 }
 
 /** Wraps (or copies, for a plain array) float32 data as a tensor of the given shape. */
 export function tensor(data: Float32Array | readonly number[], shape: readonly number[]): Tensor {
-  checkShapeArgument('shape', shape);
+  const size = checkedSizeOf('shape', shape);
+  checkData('data', data, Float32Array, size, shape);
   const values = data instanceof Float32Array ? data : Float32Array.from(data);
-  if (values.length !== sizeOf(shape)) {
-    throw new MoEOracleError('data', `${sizeOf(shape)} elements for shape ${formatShape(shape)}`, `${values.length}`);
+  if (values.length !== size) {
+    throw new MoEOracleError('data', `${size} elements for shape ${formatShape(shape)}`, `${values.length}`);
   }
   return ndarray(values, [...shape]);
 }
 
 /** Wraps int32 data as a tensor of the given shape. */
 export function intTensor(data: Int32Array | readonly number[], shape: readonly number[]): IntTensor {
-  checkShapeArgument('shape', shape);
+  const size = checkedSizeOf('shape', shape);
+  checkData('data', data, Int32Array, size, shape);
   const values = data instanceof Int32Array ? data : Int32Array.from(data);
-  if (values.length !== sizeOf(shape)) {
-    throw new MoEOracleError('data', `${sizeOf(shape)} elements for shape ${formatShape(shape)}`, `${values.length}`);
+  if (values.length !== size) {
+    throw new MoEOracleError('data', `${size} elements for shape ${formatShape(shape)}`, `${values.length}`);
   }
   return ndarray(values, [...shape]);
 }
 
+/**
+ * Throws unless `data` is the typed array itself, another numeric typed array or an array (both
+ * converted by the caller); the caller compares the length with the shape's size.
+ */
+function checkData(argument: string, data: unknown, type: Float32ArrayConstructor | Int32ArrayConstructor, size: number, shape: readonly number[]): void {
+  const numericView = ArrayBuffer.isView(data) && !(data instanceof DataView) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
+  if (numericView || Array.isArray(data)) return;
+  throw new MoEOracleError(argument, `a ${type.name} or an array of ${size} numbers for shape ${formatShape(shape)}`, describe(data));
+}
+
 /** A float32 tensor of zeros. */
 export function zeros(shape: readonly number[]): Tensor {
-  checkShapeArgument('shape', shape);
-  return ndarray(new Float32Array(sizeOf(shape)), [...shape]);
+  return ndarray(new Float32Array(checkedSizeOf('shape', shape)), [...shape]);
 }
 
 /** An int32 tensor of zeros. */
 export function intZeros(shape: readonly number[]): IntTensor {
-  checkShapeArgument('shape', shape);
-  return ndarray(new Int32Array(sizeOf(shape)), [...shape]);
+  return ndarray(new Int32Array(checkedSizeOf('shape', shape)), [...shape]);
 }
 
 /** True when `t` is row-major with offset 0 and exactly covers its data array. */
@@ -82,11 +108,13 @@ export function isContiguous(t: NdArray<Float32Array | Int32Array>): boolean {
 
 /** Returns `t` itself when contiguous, else a contiguous copy (ndarray-ops `assign`). */
 export function contiguous<T extends Tensor | IntTensor>(t: T): T {
+  checkTensor('t', t, 'float32 or int32');
   return isContiguous(t) ? t : clone(t);
 }
 
 /** Contiguous copy of a tensor. */
 export function clone<T extends Tensor | IntTensor>(t: T): T {
+  checkTensor('t', t, 'float32 or int32');
   const data = t.data instanceof Int32Array ? new Int32Array(t.size) : new Float32Array(t.size);
   const copy = ndarray<Float32Array | Int32Array>(data, [...t.shape]);
   ops.assign(copy as Tensor, t as Tensor);
@@ -95,22 +123,61 @@ export function clone<T extends Tensor | IntTensor>(t: T): T {
 
 /** Reshapes a tensor (copying first if it is a non-contiguous view). */
 export function reshape(t: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('t', t);
+  const size = checkedSizeOf('shape', shape);
   const c = contiguous(t);
-  if (sizeOf(shape) !== c.size) {
+  if (size !== c.size) {
     throw new MoEOracleError('shape', `${c.size} elements (reshape of ${formatShape(c.shape)})`, formatShape(shape));
   }
   return ndarray(c.data, [...shape]);
 }
 
-/** Throws unless `value` is an ndarray of the wanted element type. */
-export function checkTensor(argument: string, value: unknown, kind: 'float32' | 'int32' = 'float32'): void {
-  const ok =
-    typeof value === 'object' &&
-    value !== null &&
-    'data' in value &&
-    'shape' in value &&
-    (kind === 'float32' ? (value as Tensor).data instanceof Float32Array : (value as IntTensor).data instanceof Int32Array);
-  if (!ok) throw new MoEOracleError(argument, `${kind === 'int32' ? 'an' : 'a'} ${kind} tensor (ndarray over a ${kind === 'float32' ? 'Float32Array' : 'Int32Array'})`, describe(value));
+const TENSOR_KINDS = {
+  float32: 'a float32 tensor (ndarray over a Float32Array)',
+  int32: 'an int32 tensor (ndarray over an Int32Array)',
+  'float32 or int32': 'a tensor (ndarray over a Float32Array or an Int32Array)',
+} as const;
+
+/**
+ * Throws unless `value` is an ndarray of the wanted element type whose elements all lie inside its
+ * data: an object made by `ndarray` (its `dtype` and methods, not only `data` and `shape`), with a
+ * shape of non-negative integers, one integer stride per dimension, a non-negative integer offset,
+ * at most MAX_TENSOR_ELEMENTS elements, and every index it can reach inside `data`. Views made with
+ * `pick`, `lo`, `hi`, `step`, `transpose` pass. O(rank): no element is read.
+ */
+export function checkTensor(argument: string, value: unknown, kind: keyof typeof TENSOR_KINDS = 'float32'): void {
+  const t = value as Partial<Tensor | IntTensor> | null;
+  const data = typeof t === 'object' && t !== null ? t.data : undefined;
+  const dtype = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : undefined;
+  const ok = dtype !== undefined && (kind === dtype || kind === 'float32 or int32') && t!.dtype === dtype && typeof t!.pick === 'function';
+  if (!ok) throw new MoEOracleError(argument, TENSOR_KINDS[kind], describe(value));
+  const problem = layoutProblem(t as Tensor | IntTensor);
+  if (problem !== undefined) throw new MoEOracleError(argument, 'a tensor whose shape, stride and offset stay inside its data', problem);
+}
+
+/** What is wrong with a tensor's shape / stride / offset (as a reader would follow them), or undefined. */
+function layoutProblem(t: Tensor | IntTensor): string | undefined {
+  const { shape, stride, offset, data } = t;
+  if (!Array.isArray(shape)) return `shape ${describe(shape)}`;
+  if (!Array.isArray(stride) || stride.length !== shape.length) return `stride ${describe(stride)} for shape ${formatShape(shape)}`;
+  if (!Number.isInteger(offset) || offset < 0) return `offset ${describe(offset)}`;
+  let size = 1;
+  let first = offset;
+  let last = offset;
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d];
+    const step = stride[d];
+    if (!Number.isInteger(n) || n < 0) return `shape ${formatShape(shape)}`;
+    if (!Number.isInteger(step)) return `stride ${formatShape(stride)} for shape ${formatShape(shape)}`;
+    size *= n;
+    if (step < 0) first += step * (n - 1);
+    else last += step * (n - 1);
+  }
+  if (size > MAX_TENSOR_ELEMENTS) return `shape ${formatShape(shape)} (${size} elements, more than 2^31 − 1)`;
+  if (size > 0 && (first < 0 || last >= data.length)) {
+    return `shape ${formatShape(shape)}, stride ${formatShape(stride)}, offset ${offset} reading data[${first}..${last}] of a ${data.length}-element array`;
+  }
+  return undefined;
 }
 
 /**
@@ -140,6 +207,7 @@ export function checkShape(
  * logits). Names the first offending element.
  */
 export function checkFinite(argument: string, t: Tensor, options: { allowNegativeInfinity?: boolean } = {}): void {
+  checkTensor(argument, t);
   const c = contiguous(t);
   const i = firstNonFinite(c.data, options.allowNegativeInfinity ?? false);
   if (i < 0) return;
@@ -172,6 +240,7 @@ export function unravelIndex(flat: number, shape: readonly number[]): number[] {
 
 /** Plain nested arrays, for printing and tests. */
 export function toNested(t: Tensor | IntTensor): unknown {
+  checkTensor('t', t, 'float32 or int32');
   const c = contiguous(t);
   const build = (dim: number, offset: number): unknown => {
     if (dim === c.shape.length) return c.data[offset];

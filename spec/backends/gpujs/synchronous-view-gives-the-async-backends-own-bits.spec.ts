@@ -4,7 +4,8 @@
 // kernel differs from cpu (it scales by 1 + 2⁻¹²): the view's MoE layer equals, bit for bit, the
 // synchronous layer on the same altered kernels, and differs from cpu.
 import { describe, expect, it } from 'vitest';
-import { cpuBackend, initMoEParams, moeForward, runSynchronously, tensor, type DeviceTensor, type Kernels, type MoEConfig, type Tensor } from '../../../src/index.js';
+import { runSynchronously } from '../../../src/backends/gpujs/synchronous-view.js';
+import { cpuBackend, initMoEParams, moeForward, tensor, type DeviceTensor, type Kernels, type MoEConfig, type Tensor } from '../../../src/index.js';
 import { randomInput } from '../../helpers.js';
 
 const host = (t: DeviceTensor) => t as Tensor;

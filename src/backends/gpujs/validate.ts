@@ -29,6 +29,7 @@ import { randomNormal, randomUniform } from '../../tensor/prng.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
 import { ACTIVATIONS } from '../../tensor/activations.js';
 import { cpuBackend } from '../cpu/index.js';
+import { checkKernels } from '../registry.js';
 import type { DeviceTensor, Kernels } from '../kernels.js';
 
 /** One kernel check: the comparison of the backend's result with cpu's, and the K it was judged with. */
@@ -42,6 +43,7 @@ const normal = (shape: number[], name: string, std = 1) => randomNormal(shape, {
 
 /** Runs each kernel on `backend` and on cpu, compares (reads back with `read`, so any backend). */
 export async function validateKernels(backend: Kernels): Promise<KernelValidation[]> {
+  checkKernels('backend', backend);
   const checks: Array<{ kernel: string; reductionLength: number; run: (k: Kernels) => DeviceTensor }> = [];
   const x = normal([7, 40], 'x');
   const w = normal([9, 40], 'w');

@@ -13,7 +13,7 @@
  * against the reference `verify` compared with, the replay after a near-tie flip included), the ULP
  * histogram summed over every float32 output, and the near-tie flips.
  */
-import { MoEOracleError } from '../../tensor/errors.js';
+import { checkObject, describe, MoEOracleError } from '../../tensor/errors.js';
 import { contiguous, type IntTensor, type Tensor } from '../../tensor/tensor.js';
 import { tensorsUnder } from '../../golden/case.js';
 import { ULP_BUCKETS, type UlpBucket } from '../../golden/compare.js';
@@ -23,6 +23,7 @@ import { allowedError } from '../../golden/tolerance.js';
 import { readCaseMetadata, routingMismatchReason, verify, type VerifyReport } from '../../golden/verify.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { Kernels } from '../kernels.js';
+import { checkKernels } from '../registry.js';
 import { runSynchronously } from './synchronous-view.js';
 
 /** One case of golden/index.json. */
@@ -78,6 +79,7 @@ function counting(backend: Kernels): { kernels: Kernels; calls: () => number } {
 
 /** Runs the golden case's component on `backend` (any backend, synchronous or not) → its outputs. */
 export async function runCaseOn(golden: SafetensorsFile, backend: Kernels): Promise<TensorMap> {
+  checkKernels('backend', backend);
   return (await runCaseCounting(golden, backend)).outputs;
 }
 
@@ -131,6 +133,8 @@ export function summarise(golden: SafetensorsFile, actual: TensorMap, report: Ve
 
 /** Verifies one golden case (its bytes) on `backend`. Never throws: a case that cannot run is a failure with its reason. */
 export async function verifyCaseOn(bytes: Uint8Array, backend: Kernels, name = '(case)'): Promise<CaseResult> {
+  checkKernels('backend', backend);
+  if (typeof name !== 'string') throw new MoEOracleError('name', 'the case name (a string)', describe(name));
   let golden: SafetensorsFile | undefined;
   try {
     golden = readSafetensors(bytes);
@@ -145,6 +149,13 @@ export async function verifyCaseOn(bytes: Uint8Array, backend: Kernels, name = '
 
 /** Verifies every case of an index (golden/index.json's `cases`), reading each file through `load`. */
 export async function verifyCasesOn(cases: readonly CaseEntry[], load: (file: string) => Promise<Uint8Array>, backend: Kernels): Promise<CaseResult[]> {
+  if (!Array.isArray(cases)) throw new MoEOracleError('cases', 'an array of index entries { case, file, component }', describe(cases));
+  cases.forEach((entry, i) => {
+    checkObject(`cases[${i}]`, entry, 'an index entry { case, file, component }');
+    if (typeof entry.case !== 'string' || typeof entry.file !== 'string') throw new MoEOracleError(`cases[${i}]`, 'an index entry with string case and file', describe(entry));
+  });
+  if (typeof load !== 'function') throw new MoEOracleError('load', 'a function reading a case file into bytes', describe(load));
+  checkKernels('backend', backend);
   const results: CaseResult[] = [];
   for (const entry of cases) results.push(await verifyCaseOn(await load(entry.file), backend, entry.case));
   return results;

@@ -19,6 +19,7 @@
  *   linear   x [T, in], weight [out, in], bias [out]? → [T, out]        (everything else: cpu)
  */
 import { availableParallelism } from 'node:os';
+import { checkInteger, checkOptions, MoEOracleError } from '../../tensor/errors.js';
 import { zeros, type Tensor } from '../../tensor/tensor.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { DeviceTensor, Kernels } from '../kernels.js';
@@ -53,10 +54,11 @@ const host = (t: DeviceTensor) => t as Tensor;
 
 /** A wasm-simd backend with its own memory (and helper thread). Throws where `wasmSimdModule()` is null. */
 export function createWasmSimdBackend(options: WasmSimdOptions = {}): Kernels {
+  checkOptions('options', options);
+  const threads = options.threads === undefined ? (availableParallelism() >= 2 ? 2 : 1) : checkInteger('options.threads', options.threads, 1, 2);
+  const minMultiplyAddsToSplit = options.minMultiplyAddsToSplit === undefined ? 2 ** 21 : checkInteger('options.minMultiplyAddsToSplit', options.minMultiplyAddsToSplit, 0);
   const module = wasmSimdModule();
-  if (module === null) throw new Error('wasm-simd: this runtime does not support WebAssembly SIMD with shared memory');
-  const threads = options.threads ?? (availableParallelism() >= 2 ? 2 : 1);
-  const minMultiplyAddsToSplit = options.minMultiplyAddsToSplit ?? 2 ** 21;
+  if (module === null) throw new MoEOracleError('runtime', 'WebAssembly SIMD with shared memory (for the wasm-simd backend)', 'a runtime without them');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const tiles = kernels.tiles as (...args: number[]) => void;
