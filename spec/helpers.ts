@@ -2,7 +2,7 @@
 // fast-check arbitraries of small MoE shapes.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { randomNormal, type Tensor } from '../src/index.js';
+import { MoEOracleError, randomNormal, type Tensor } from '../src/index.js';
 
 export const FLOAT32_EPSILON = 2 ** -23;
 
@@ -66,3 +66,14 @@ export const tiedLogits = fc
       k: fc.integer({ min: 1, max: columns }),
     }),
   );
+
+/** The MoEOracleError that `action` throws (fails the test when it returns or throws anything else). */
+export function errorOf(action: () => unknown): MoEOracleError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(MoEOracleError);
+    return error as MoEOracleError;
+  }
+  throw new Error('expected a MoEOracleError');
+}

@@ -4,19 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { moeConfigFromHuggingFace, readHfAttention, readHfModel, resolveMoEConfig } from '../../src/index.js';
 import { findPreset } from '../../src/params/presets.js';
 import { MoEOracleError } from '../../src/tensor/errors.js';
+import { errorOf } from '../helpers.js';
 
 const preset = (name: string) => findPreset(name)!.config;
 const v3AllGroups = { ...preset('deepseek-v3'), topk_group: 8 };
-
-function errorOf(action: () => unknown): MoEOracleError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MoEOracleError);
-    return error as MoEOracleError;
-  }
-  throw new Error('expected a MoEOracleError');
-}
 
 describe('the Hugging Face reader', () => {
   it('refuses a string where a number belongs, naming the key, the expected type and the string', () => {

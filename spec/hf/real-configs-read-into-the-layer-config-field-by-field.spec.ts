@@ -4,22 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { moeConfigFromHuggingFace, readHfMoeBlock, resolveMoEConfig, type MoEConfig } from '../../src/index.js';
 import { findPreset } from '../../src/params/presets.js';
-import { MoEOracleError } from '../../src/tensor/errors.js';
 import { GPT_OSS_20B, LLAMA_4_SCOUT, SWITCH_BASE_8 } from './real-configs.js';
+import { errorOf } from '../helpers.js';
 
 const preset = (name: string) => findPreset(name)!.config;
 const layer = (json: unknown) => resolveMoEConfig(moeConfigFromHuggingFace(json));
 const expectLayer = (json: unknown, expected: MoEConfig) => expect(layer(json)).toEqual(resolveMoEConfig(expected));
-
-function errorOf(action: () => unknown): MoEOracleError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MoEOracleError);
-    return error as MoEOracleError;
-  }
-  throw new Error('expected a MoEOracleError');
-}
 
 describe('the layer config of a published config.json', () => {
   it('Mixtral-8x7B: 8 SwiGLU experts of 14336, top-2, softmax then renormalise', () => {

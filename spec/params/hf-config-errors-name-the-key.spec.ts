@@ -4,16 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../src/params/index.js';
 import { readHfModel } from '../../src/hf/index.js';
 import { MoEOracleError } from '../../src/tensor/errors.js';
-
-function errorOf(action: () => unknown): MoEOracleError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MoEOracleError);
-    return error as MoEOracleError;
-  }
-  throw new Error('expected a MoEOracleError');
-}
+import { errorOf } from '../helpers.js';
 
 const mixtral = findPreset('mixtral-8x7b')!.config;
 

@@ -4,20 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { countParameters, findPreset } from '../../src/params/index.js';
 import { readHfModel } from '../../src/hf/index.js';
-import { MoEOracleError } from '../../src/tensor/errors.js';
+import { errorOf } from '../helpers.js';
 
 const mixtral = findPreset('mixtral-8x7b')!.config;
 const deepseekV3 = findPreset('deepseek-v3')!.config;
-
-function errorOf(action: () => unknown): MoEOracleError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MoEOracleError);
-    return error as MoEOracleError;
-  }
-  throw new Error('expected a MoEOracleError');
-}
 
 describe('params', () => {
   it('refuses more experts per token than experts (9 of 8)', () => {
