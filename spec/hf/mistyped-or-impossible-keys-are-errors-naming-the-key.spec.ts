@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { moeConfigFromHuggingFace, readHfAttention, readHfModel, resolveMoEConfig } from '../../src/index.js';
 import { findPreset } from '../../src/params/presets.js';
-import { MoEOracleError } from '../../src/tensor/errors.js';
 import { errorOf } from '../helpers.js';
 
 const preset = (name: string) => findPreset(name)!.config;

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../../src/params/index.js';
 import { readHfModel } from '../../src/hf/index.js';
-import { MoEOracleError } from '../../src/tensor/errors.js';
 import { errorOf } from '../helpers.js';
 
 const mixtral = findPreset('mixtral-8x7b')!.config;
