@@ -2,23 +2,18 @@
 // argument, what was expected and what came: logits and indices of different T, indices ≥ N, a mask of
 // the wrong shape, γ < 0, options a variant does not read, groups that do not divide T.
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../helpers.js';
 import {
-  importanceLoss, intTensor, loadBalancingLoss, MoEOracleError, routerBackward, routerZLoss, tensor, updateExpertBias,
+  importanceLoss, intTensor, loadBalancingLoss, routerBackward, routerZLoss, tensor, updateExpertBias,
 } from '../../src/index.js';
 
 const logits = tensor(Array.from({ length: 4 * 3 }, (_, i) => Math.sin(i)), [4, 3]);
 const indices = intTensor([0, 1, 1, 2, 2, 0, 0, 2], [4, 2]);
 
 function expectError(run: () => unknown, argument: string, fragment: string): void {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MoEOracleError);
-    expect((error as MoEOracleError).argument).toBe(argument);
-    expect((error as Error).message).toContain(fragment);
-    return;
-  }
-  throw new Error(`no error for ${argument}`);
+  const error = errorOf(run);
+  expect(error.argument).toBe(argument);
+  expect(error.message).toContain(fragment);
 }
 
 describe('bad loss input', () => {

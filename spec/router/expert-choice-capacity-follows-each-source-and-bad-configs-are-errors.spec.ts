@@ -4,23 +4,16 @@
 // names the offending key.
 import { describe, expect, it } from 'vitest';
 import {
-  expertChoiceCapacity, initMoEParams, moeForward, MoEOracleError, resolveExpertChoiceConfig, resolveMoEConfig, route, softMoERoute,
+  expertChoiceCapacity, initMoEParams, moeForward, resolveExpertChoiceConfig, resolveMoEConfig, route, softMoERoute,
   softMoESlotsPerExpert, intTensor, routerBackward, tensor, type ExpertChoiceConfig, type MoEConfig,
 } from '../../src/index.js';
-import { randomInput } from '../helpers.js';
+import { randomInput, errorOf } from '../helpers.js';
 
 const c = (config: ExpertChoiceConfig, T: number, N: number) => expertChoiceCapacity(resolveExpertChoiceConfig(config, 'expertChoice'), T, N);
 
 /** Asserts that `run` throws a MoEOracleError whose argument contains `argument`. */
 function expectError(run: () => unknown, argument: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected an error naming ${argument}`).toBeInstanceOf(MoEOracleError);
-  expect((caught as MoEOracleError).argument).toContain(argument);
+  expect(errorOf(run).argument).toContain(argument);
 }
 
 describe('expert-choice capacity', () => {
