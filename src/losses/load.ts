@@ -39,7 +39,7 @@ import { erfc } from '../tensor/erf.js';
 import { checkFiniteNumber, checkInteger, checkOneOf, MoEOracleError } from '../tensor/errors.js';
 import { checkFinite, checkShape, contiguous, tensor, type Tensor } from '../tensor/tensor.js';
 import { rankDescending } from '../router/topk.js';
-import { softplus } from '../router/noise.js';
+import { noisyLogitValues } from '../router/noise.js';
 import { squaredCoefficientOfVariation } from './importance.js';
 import { toTensor, type LossResult } from './scores.js';
 
@@ -89,13 +89,8 @@ export function noisyTopKLoadLoss(cleanLogits: Tensor, noiseLogits: Tensor, nois
   const r = contiguous(noiseLogits).data;
   const eps = contiguous(noise).data;
 
-  // The router's noisy logits, bit for bit (noise.ts noisyLogitsOf), and the standard deviations.
-  const stddev = new Float64Array(tokens * experts);
-  const noisy = new Float32Array(tokens * experts);
-  for (let i = 0; i < noisy.length; i++) {
-    stddev[i] = softplus(r[i]) + stddevEpsilon;
-    noisy[i] = c[i] + eps[i] * stddev[i];
-  }
+  // The router's noisy logits and the standard deviations, by the router's own arithmetic.
+  const { noisy, stddev } = noisyLogitValues(cleanLogits, noiseLogits, noise, stddevEpsilon);
   for (let i = 0; i < stddev.length; i++) {
     if (!(stddev[i] > 0)) throw new MoEOracleError('noiseLogits', 'softplus(r) + stddevEpsilon > 0 (use stddevEpsilon > 0 when r is very negative)', `0 at token ${Math.floor(i / experts)}, expert ${i % experts}`);
   }

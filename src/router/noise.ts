@@ -125,21 +125,32 @@ export function softplus(n: number): number {
 }
 
 /**
+ * The arithmetic of noisy top-k's logits, shared by the router and the load loss (losses/load.ts), so
+ * both form H bit for bit alike: s = softplus(noiseLogits) + stddevEpsilon in float64, H = clean + ε·s
+ * formed in float64 and rounded to float32 once. clean, noiseLogits, epsilon [T, N] float32.
+ */
+export function noisyLogitValues(clean: Tensor, noiseLogits: Tensor, epsilon: Tensor, stddevEpsilon: number): { noisy: Float32Array; stddev: Float64Array } {
+  const cleanData = contiguous(clean).data;
+  const raw = contiguous(noiseLogits).data;
+  const draws = contiguous(epsilon).data;
+  const noisy = new Float32Array(cleanData.length);
+  const stddev = new Float64Array(cleanData.length);
+  for (let i = 0; i < noisy.length; i++) {
+    stddev[i] = softplus(raw[i]) + stddevEpsilon;
+    noisy[i] = cleanData[i] + draws[i] * stddev[i];
+  }
+  return { noisy, stddev };
+}
+
+/**
  * Noisy top-k's logits: H = clean + ε ⊙ (softplus(noiseLogits) + stddevEpsilon), and the scores of H
  * under the router's scoring. clean, noiseLogits [T, N] float32.
  */
 export function noisyLogitsOf(clean: Tensor, noiseLogits: Tensor, noise: Required<NoisyTopKConfig>, scoring: 'softmax' | 'sigmoid'): { logits: Tensor; scores: Tensor; output: NoiseOutput } {
   const [tokens, numExperts] = clean.shape;
   const epsilon = randomNormal([tokens, numExperts], { seed: noise.seed, name: 'router.noise' });
-  const cleanData = contiguous(clean).data;
-  const raw = contiguous(noiseLogits).data;
-  const noisy = new Float32Array(tokens * numExperts);
-  const stddev = new Float32Array(tokens * numExperts);
-  for (let i = 0; i < noisy.length; i++) {
-    const sigma = softplus(raw[i]) + noise.stddevEpsilon;
-    stddev[i] = sigma;
-    noisy[i] = cleanData[i] + epsilon.data[i] * sigma;
-  }
+  const { noisy, stddev: sigma } = noisyLogitValues(clean, noiseLogits, epsilon, noise.stddevEpsilon);
+  const stddev = Float32Array.from(sigma);
   const scores = new Float32Array(tokens * numExperts);
   for (let t = 0; t < tokens; t++) {
     const row = noisy.subarray(t * numExperts, (t + 1) * numExperts);
