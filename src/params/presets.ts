@@ -78,6 +78,14 @@ function figure(
 const DEEPSEEK_ACTIVE: CountOptions = { activeEmbeddings: 'lm-head' };
 const GPT_OSS_ACTIVE: CountOptions = { activeEmbeddings: 'lm-head' };
 
+/** What the two gpt-oss presets count, and how (the same for 20b and 120b). */
+const GPT_OSS_NOTES =
+  'Active parameters follow the convention of the model card (--active-embeddings lm-head): the unembedding ' +
+  'counts as active, the embedding lookup does not; counting both (the default) adds 0.58B. Every layer is ' +
+  'MoE; the router has a bias, every expert projection has a bias (gate_up_proj_bias [N, 2I], down_proj_bias ' +
+  '[N, H]), q/k/v/o have biases (attention_bias), and each attention layer holds its sinks: one learned ' +
+  'logit per query head (GptOssAttention.sinks [64]).';
+
 /** The presets, in the order `--list` shows them. */
 export const PRESETS: readonly Preset[] = [
   {
@@ -480,12 +488,7 @@ export const PRESETS: readonly Preset[] = [
       figure('total', '21B', 'all parameters (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-20b'),
       figure('active', '3.6B', 'active per token (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-20b', { options: GPT_OSS_ACTIVE }),
     ],
-    notes:
-      'Active parameters follow the convention of the model card (--active-embeddings lm-head): the unembedding ' +
-      'counts as active, the embedding lookup does not; counting both (the default) adds 0.58B. Every layer is ' +
-      'MoE; the router has a bias, every expert projection has a bias (gate_up_proj_bias [N, 2I], down_proj_bias ' +
-      '[N, H]), q/k/v/o have biases (attention_bias), and each attention layer holds its sinks: one learned ' +
-      'logit per query head (GptOssAttention.sinks [64]).',
+    notes: GPT_OSS_NOTES,
   },
   {
     name: 'gpt-oss-120b',
@@ -514,12 +517,7 @@ export const PRESETS: readonly Preset[] = [
       figure('total', '117B', 'all parameters (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-120b'),
       figure('active', '5.1B', 'active per token (Hugging Face model card)', 'https://huggingface.co/openai/gpt-oss-120b', { options: GPT_OSS_ACTIVE }),
     ],
-    notes:
-      'Active parameters follow the convention of the model card (--active-embeddings lm-head): the unembedding ' +
-      'counts as active, the embedding lookup does not; counting both (the default) adds 0.58B. Every layer is ' +
-      'MoE; the router has a bias, every expert projection has a bias (gate_up_proj_bias [N, 2I], down_proj_bias ' +
-      '[N, H]), q/k/v/o have biases (attention_bias), and each attention layer holds its sinks: one learned ' +
-      'logit per query head (GptOssAttention.sinks [64]).',
+    notes: GPT_OSS_NOTES,
   },
   {
     name: 'llama-2-70b',
