@@ -2,8 +2,9 @@
  * Benchmark (not a test): MoE layer forward at T = 256 tokens, hidden 512, expert size 1024, k = 2,
  * for N = 8 and N = 64 experts, measured in one run, plus the GFLOP/s of the `linear` op.
  *
- * Only k experts work per token, so the N = 64 layer should cost about as much as the N = 8 one:
- * the printed ratio N64/N8 is expected ≤ 1.3 (the router grows with N, the experts do not).
+ * Only k experts work per token, so the N = 64 layer does the same arithmetic as the N = 8 one (the
+ * router aside). With the fast kernels the forward is bound by reading each touched expert's weights
+ * rather than by arithmetic, so the printed ratio N64/N8 measures that cost (README, Performance).
  * Each figure is the median of several runs after one warm-up. Run: `npm run bench`.
  */
 import { initMoEParams, linear, moeForward, randomNormal, randomUniform, type MoEConfig } from '../src/index.js';
@@ -47,5 +48,5 @@ for (const numExperts of [8, 64]) {
   );
 }
 console.log(`linear [${TOKENS}x${HIDDEN}]·[${EXPERT_SIZE}x${HIDDEN}]ᵀ: ${(linearSeconds * 1e3).toFixed(1)} ms, ${linearGflops.toFixed(2)} GFLOP/s`);
-console.log(`ratio N64/N8: ${(layerSeconds[64] / layerSeconds[8]).toFixed(3)} (expected ≤ 1.3: only k = ${TOP_K} experts work per token)`);
+console.log(`ratio N64/N8: ${(layerSeconds[64] / layerSeconds[8]).toFixed(3)} (the same k = ${TOP_K} experts' arithmetic per token; the rest is reading the touched experts' weights)`);
 console.log(`(median of ${RUNS} runs each, node ${process.version}, one process)`);
